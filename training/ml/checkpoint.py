@@ -1,0 +1,106 @@
+"""Checkpoints: model state + config + feature spec + metrics, loaded with weights_only=True."""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass
+from typing import IO, Any
+
+import numpy as np
+import torch
+
+from training.ml.config import ModelConfig, TrainConfig
+from training.ml.features import FeatureSpec
+from training.ml.model import TasteModel
+
+FORMAT_VERSION = 1
+_REQUIRED_KEYS = ("format_version", "model_config", "train_config", "spec", "metrics", "state_dict")
+
+PathOrBuffer = str | os.PathLike[str] | IO[bytes]
+
+
+class CheckpointError(Exception):
+    """A checkpoint could not be read or does not describe a TasteModel."""
+
+
+@dataclass
+class Checkpoint:
+    """Everything needed to score with, and to describe, one trained model."""
+
+    model: TasteModel
+    spec: FeatureSpec
+    config: TrainConfig
+    metrics: dict[str, Any]
+
+
+def save_checkpoint(
+    model: TasteModel,
+    spec: FeatureSpec,
+    config: TrainConfig,
+    metrics: dict[str, Any],
+    path_or_buffer: PathOrBuffer,
+) -> None:
+    """Write a checkpoint made only of tensors and plain Python values."""
+    payload = {
+        "format_version": FORMAT_VERSION,
+        "model_config": model.config.to_dict(),
+        "train_config": config.to_dict(),
+        "spec": spec.to_dict(),
+        "metrics": to_plain(metrics),
+        "state_dict": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
+    }
+    torch.save(payload, path_or_buffer)
+
+
+def checkpoint_bytes(
+    model: TasteModel, spec: FeatureSpec, config: TrainConfig, metrics: dict[str, Any]
+) -> bytes:
+    """The checkpoint as bytes, for the caller to write atomically to its storage."""
+    buffer = io.BytesIO()
+    save_checkpoint(model, spec, config, metrics, buffer)
+    return buffer.getvalue()
+
+
+def load_checkpoint(path_or_buffer: PathOrBuffer | bytes, *, device: str = "cpu") -> Checkpoint:
+    """Rebuild a model from a checkpoint; never unpickles arbitrary objects."""
+    source = io.BytesIO(path_or_buffer) if isinstance(path_or_buffer, bytes) else path_or_buffer
+    try:
+        payload = torch.load(source, map_location=device, weights_only=True)
+    except Exception as exc:  # torch raises many types for truncated or foreign files
+        raise CheckpointError(f"unreadable checkpoint: {exc}") from exc
+    _check_payload(payload)
+    try:
+        model = TasteModel(ModelConfig.from_dict(payload["model_config"]))
+        model.load_state_dict(payload["state_dict"])
+        spec = FeatureSpec.from_dict(payload["spec"])
+        config = TrainConfig.from_dict(payload["train_config"])
+    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+        raise CheckpointError(f"checkpoint does not match TasteModel: {exc}") from exc
+    model.to(device).eval()
+    return Checkpoint(model=model, spec=spec, config=config, metrics=payload["metrics"])
+
+
+def to_plain(value: Any) -> Any:
+    """Convert metrics to the dict/list/str/float/int/bool/None that weights_only accepts."""
+    if isinstance(value, dict):
+        return {str(k): to_plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return to_plain(value.tolist())
+    if isinstance(value, np.generic):
+        return value.item()
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
+    raise TypeError(f"cannot store {type(value).__name__} in a checkpoint")
+
+
+def _check_payload(payload: Any) -> None:
+    if not isinstance(payload, dict):
+        raise CheckpointError("checkpoint is not a dict")
+    missing = [k for k in _REQUIRED_KEYS if k not in payload]
+    if missing:
+        raise CheckpointError(f"checkpoint lacks {missing}")
+    if payload["format_version"] != FORMAT_VERSION:
+        raise CheckpointError(f"unsupported checkpoint format {payload['format_version']}")

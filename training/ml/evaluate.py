@@ -1,0 +1,99 @@
+"""Held-out metrics per criterion, the predict-the-mean baseline and the promotion rule."""
+
+from __future__ import annotations
+
+import math
+from typing import TypedDict
+
+import numpy as np
+from scipy import stats
+
+# Promotion tolerates this much lower mean Spearman, since MAE is the primary objective and
+# Spearman on a few dozen held-out creatives moves by a few hundredths from noise alone.
+SPEARMAN_TOLERANCE = 0.02
+
+
+class CriterionMetrics(TypedDict):
+    """Metrics of one criterion on a held-out set; spearman is None when undefined."""
+
+    mae: float | None
+    spearman: float | None
+    n: int
+
+
+def evaluate(
+    pred: np.ndarray,
+    target: np.ndarray,
+    mask: np.ndarray | None = None,
+    *,
+    criteria: list[str] | None = None,
+) -> dict[str, CriterionMetrics]:
+    """MAE and Spearman per criterion over the cells where mask is True and target is known."""
+    pred, target = np.asarray(pred, dtype=np.float64), np.asarray(target, dtype=np.float64)
+    present = ~np.isnan(target)
+    if mask is not None:
+        present &= np.asarray(mask, dtype=bool)
+    names = criteria or [str(i) for i in range(target.shape[1])]
+    return {
+        name: _criterion_metrics(pred[present[:, k], k], target[present[:, k], k])
+        for k, name in enumerate(names)
+    }
+
+
+def mean_baseline(train_targets: np.ndarray, n_rows: int | None = None) -> np.ndarray:
+    """Predict each criterion's training mean for every row (n_rows, default as many as given)."""
+    targets = np.asarray(train_targets, dtype=np.float64)
+    means = np.array([_nanmean(targets[:, k]) for k in range(targets.shape[1])])
+    rows = len(targets) if n_rows is None else n_rows
+    return np.tile(means, (rows, 1)).astype(np.float32)
+
+
+def summarise(metrics: dict[str, CriterionMetrics]) -> dict[str, float | None]:
+    """Mean MAE and mean Spearman over the criteria where each is defined."""
+    maes = [m["mae"] for m in metrics.values() if m["mae"] is not None]
+    rhos = [m["spearman"] for m in metrics.values() if m["spearman"] is not None]
+    return {
+        "mae": float(np.mean(maes)) if maes else None,
+        "spearman": float(np.mean(rhos)) if rhos else None,
+    }
+
+
+def is_better(
+    new_metrics: dict[str, CriterionMetrics],
+    active_metrics: dict[str, CriterionMetrics] | None,
+    margin: float = 0.0,
+    spearman_tolerance: float = SPEARMAN_TOLERANCE,
+) -> bool:
+    """Promotion rule: mean MAE lower by at least `margin`, mean Spearman not lower by more
+    than `spearman_tolerance`; both on the same held-out set. No active model: promote."""
+    if active_metrics is None:
+        return True
+    new, active = summarise(new_metrics), summarise(active_metrics)
+    if new["mae"] is None:
+        return False
+    if active["mae"] is None:
+        return True
+    if new["mae"] > active["mae"] - margin:
+        return False
+    if new["spearman"] is None or active["spearman"] is None:
+        return True
+    return new["spearman"] >= active["spearman"] - spearman_tolerance
+
+
+def _criterion_metrics(pred: np.ndarray, target: np.ndarray) -> CriterionMetrics:
+    n = len(target)
+    if n == 0:
+        return {"mae": None, "spearman": None, "n": 0}
+    mae = float(np.mean(np.abs(pred - target)))
+    rho = None
+    # Rank correlation is undefined with fewer than 3 points or a constant side.
+    if n >= 3 and np.ptp(pred) > 0 and np.ptp(target) > 0:
+        value = float(stats.spearmanr(pred, target).statistic)
+        rho = None if math.isnan(value) else value
+    return {"mae": mae, "spearman": rho, "n": n}
+
+
+def _nanmean(values: np.ndarray) -> float:
+    known = values[~np.isnan(values)]
+    # A criterion with no training labels predicts the scale's midpoint (targets are 0..1).
+    return float(known.mean()) if len(known) else 0.5
