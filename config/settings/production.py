@@ -1,0 +1,11 @@
+"""Production: secrets have no default; DATABASE_URL and CELERY_BROKER_URL are required."""
+import os
+
+from .base import *  # noqa: F403
+
+SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
+if "DATABASE_URL" not in os.environ or "CELERY_BROKER_URL" not in os.environ:
+    raise RuntimeError("Production needs DATABASE_URL and CELERY_BROKER_URL in the environment.")
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

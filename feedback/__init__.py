@@ -1,0 +1,1 @@
+"""Feedback: tenancy, creatives, rubric, ratings and label quality."""

@@ -1,0 +1,22 @@
+"""URLs of API v1; every client-scoped route carries the client slug."""
+from django.urls import include, path
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import SimpleRouter
+
+from feedback.api import views
+
+client_router = SimpleRouter()
+client_router.register("creatives", views.CreativeViewSet, basename="creative")
+client_router.register("criteria", views.CriterionViewSet, basename="criterion")
+client_router.register("ratings", views.RatingViewSet, basename="rating")
+
+urlpatterns = [
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("clients/", views.ClientViewSet.as_view({"get": "list"}), name="client-list"),
+    path(
+        "clients/<slug:client_slug>/",
+        views.ClientSettingsView.as_view({"get": "retrieve", "patch": "partial_update"}),
+        name="client-detail",
+    ),
+    path("clients/<slug:client_slug>/", include(client_router.urls)),
+]

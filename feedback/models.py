@@ -1,0 +1,248 @@
+"""Data model: every object belongs to exactly one client, reached through membership."""
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+
+class Role(models.TextChoices):
+    """Roles are ordered: each one can do everything the lower ones can."""
+
+    RATER = "rater", "Rater"
+    REVIEWER = "reviewer", "Reviewer"
+    MANAGER = "manager", "Manager"
+
+
+ROLE_RANK = {Role.RATER: 1, Role.REVIEWER: 2, Role.MANAGER: 3}
+
+
+class Client(models.Model):
+    """One brand or account; the tenant every other object belongs to."""
+
+    slug = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    overlap = models.PositiveSmallIntegerField(
+        default=3, help_text="Distinct raters each creative should reach."
+    )
+    repeat_rate = models.FloatField(default=0.05, help_text="Share of blind repeats.")
+    gold_rate = models.FloatField(default=0.05, help_text="Share of gold items mixed in.")
+    lease_seconds = models.PositiveIntegerField(default=120)
+    retrain_threshold = models.PositiveIntegerField(
+        default=50, help_text="New clean examples that trigger a retraining run."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(overlap__gte=1), name="client_overlap_positive"),
+            models.CheckConstraint(
+                condition=Q(repeat_rate__gte=0, repeat_rate__lte=1), name="client_repeat_rate_share"
+            ),
+            models.CheckConstraint(
+                condition=Q(gold_rate__gte=0, gold_rate__lte=1), name="client_gold_rate_share"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A user's role in one client; the only way to reach a client's data."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.RATER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "client"], name="membership_one_per_user_client"),
+            models.CheckConstraint(
+                condition=Q(role__in=Role.values), name="membership_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.client} ({self.role})"
+
+    def has_role(self, minimum: str) -> bool:
+        """True when this membership's role is at least `minimum`."""
+        return ROLE_RANK[Role(self.role)] >= ROLE_RANK[Role(minimum)]
+
+
+def creative_image_path(instance: "Creative", filename: str) -> str:
+    """Files live under their client, named by content hash so re-uploads do not pile up."""
+    return f"clients/{instance.client_id}/creatives/{instance.content_hash}{_suffix(filename)}"
+
+
+def creative_thumbnail_path(instance: "Creative", filename: str) -> str:
+    """Thumbnails sit beside their image."""
+    return f"clients/{instance.client_id}/thumbnails/{instance.content_hash}.webp"
+
+
+def _suffix(filename: str) -> str:
+    dot = filename.rfind(".")
+    return filename[dot:].lower() if dot != -1 else ""
+
+
+class Creative(models.Model):
+    """An ad image with its copy, to be rated against the client's rubric."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="creatives")
+    external_id = models.CharField(max_length=200)
+    image = models.ImageField(upload_to=creative_image_path, width_field="width", height_field="height")
+    thumbnail = models.ImageField(upload_to=creative_thumbnail_path, blank=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    content_hash = models.CharField(max_length=64, db_index=True)
+    headline = models.TextField(blank=True)
+    body = models.TextField(blank=True)
+    channel = models.CharField(max_length=64, blank=True)
+    format = models.CharField(max_length=64, blank=True)
+    campaign = models.CharField(max_length=200, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    archived = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "external_id"], name="creative_external_id_unique_per_client"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["client", "archived", "id"], name="creative_client_active"),
+            models.Index(fields=["client", "content_hash"], name="creative_client_hash"),
+            models.Index(fields=["client", "campaign"], name="creative_client_campaign"),
+            models.Index(fields=["client", "channel"], name="creative_client_channel"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.external_id}: {self.headline[:40]}"
+
+
+class Criterion(models.Model):
+    """One question of the client's rubric, on an ordinal scale with an anchor per point."""
+
+    class Level(models.TextChoices):
+        ORDINAL = "ordinal"
+        INTERVAL = "interval"
+        NOMINAL = "nominal"
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="criteria")
+    name = models.CharField(max_length=100)
+    question = models.TextField()
+    scale_min = models.SmallIntegerField(default=1)
+    scale_max = models.SmallIntegerField(default=5)
+    anchors = models.JSONField(default=dict, help_text='Anchor text per scale point: {"1": "..."}')
+    level = models.CharField(max_length=16, choices=Level.choices, default=Level.ORDINAL)
+    order = models.PositiveIntegerField(default=0)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name_plural = "criteria"
+        constraints = [
+            models.UniqueConstraint(fields=["client", "name"], name="criterion_name_unique_per_client"),
+            models.CheckConstraint(
+                condition=Q(scale_min__lt=F("scale_max")), name="criterion_scale_ordered"
+            ),
+            models.CheckConstraint(
+                condition=Q(scale_max__lte=F("scale_min") + 100), name="criterion_scale_at_most_101_points"
+            ),
+            # Lets scores reference (id, scale_min, scale_max) so the database checks their range.
+            models.UniqueConstraint(
+                fields=["id", "scale_min", "scale_max"], name="criterion_id_scale_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Rating(models.Model):
+    """One rater's scores for one creative, submitted once (idempotent by client_uuid)."""
+
+    class Kind(models.TextChoices):
+        NORMAL = "normal"
+        REPEAT = "repeat"
+        GOLD = "gold"
+        CALIBRATION = "calibration"
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        CLEAN = "clean"
+        FLAGGED = "flagged"
+        ACCEPTED = "accepted"
+        REJECTED = "rejected"
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="ratings")
+    creative = models.ForeignKey(Creative, on_delete=models.CASCADE, related_name="ratings")
+    rater = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ratings"
+    )
+    client_uuid = models.UUIDField(unique=True, default=uuid.uuid4)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.NORMAL)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    shown_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rater", "creative"],
+                condition=Q(kind="normal"),
+                name="rating_one_normal_per_rater_creative",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["normal", "repeat", "gold", "calibration"]), name="rating_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "clean", "flagged", "accepted", "rejected"]),
+                name="rating_status_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["client", "rater", "submitted_at"], name="rating_client_rater_time"),
+            models.Index(fields=["creative", "kind"], name="rating_creative_kind"),
+            models.Index(fields=["client", "status"], name="rating_client_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"rating {self.pk} of {self.creative_id} by {self.rater_id}"
+
+
+class Score(models.Model):
+    """The value one rating gives one criterion, checked against that criterion's scale."""
+
+    rating = models.ForeignKey(Rating, on_delete=models.CASCADE, related_name="scores")
+    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="scores")
+    value = models.SmallIntegerField()
+    # Copies of the criterion's scale, pinned to it by a composite foreign key (migration 0002),
+    # so "scores within the criterion's scale" is a database invariant, not a hope.
+    scale_min = models.SmallIntegerField()
+    scale_max = models.SmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["rating", "criterion"], name="score_one_per_rating_criterion"),
+            models.CheckConstraint(
+                condition=Q(value__gte=F("scale_min"), value__lte=F("scale_max")),
+                name="score_within_scale",
+            ),
+        ]
+        indexes = [models.Index(fields=["criterion", "rating"], name="score_criterion_rating")]
+
+    def __str__(self) -> str:
+        return f"{self.criterion_id}={self.value}"

@@ -1,0 +1,1 @@
+"""Services: every write to the feedback domain goes through a function here."""

@@ -1,0 +1,135 @@
+"""Create, upsert, update and archive creatives; images are validated before anything is written."""
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from feedback.images import ValidatedImage, validate_image
+from feedback.models import Client, Creative
+from feedback.selectors import creative_duplicates
+
+METADATA_COLUMNS = ("channel", "format", "campaign")
+
+
+@dataclass
+class CreativeInput:
+    """What an import or API call says about one creative."""
+
+    external_id: str
+    headline: str = ""
+    body: str = ""
+    metadata: dict[str, Any] = field(default_factory=dict)
+    image: bytes | None = None
+    filename: str = "upload"
+
+
+@dataclass
+class CreativeResult:
+    """The outcome of one upsert: the row, whether it is new, and its duplicates by content."""
+
+    creative: Creative
+    created: bool
+    duplicates: list[int]
+
+
+def creative_upsert(*, client: Client, data: CreativeInput) -> CreativeResult:
+    """Create the creative, or update the one with the same external_id (upsert)."""
+    image = validate_image(data.image) if data.image is not None else None
+    with transaction.atomic():
+        return _upsert_validated(client=client, data=data, image=image)
+
+
+def creative_bulk_upsert(*, client: Client, items: list[CreativeInput]) -> list[CreativeResult]:
+    """Upsert many creatives all-or-nothing: every item is validated before any is written."""
+    images, errors = [], {}
+    for index, item in enumerate(items):
+        try:
+            images.append(validate_image(item.image) if item.image is not None else None)
+            _check_external_id(item.external_id)
+        except ValidationError as exc:
+            errors[str(index)] = exc.messages
+    seen = [item.external_id for item in items]
+    for index, external_id in enumerate(seen):
+        if seen.index(external_id) != index:
+            errors.setdefault(str(index), []).append(f"external_id {external_id!r} appears twice.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        return [
+            _upsert_validated(client=client, data=item, image=image)
+            for item, image in zip(items, images, strict=True)
+        ]
+
+
+def creative_update(*, creative: Creative, data: dict[str, Any]) -> Creative:
+    """Change copy, metadata, archive flag or image of an existing creative."""
+    image = validate_image(data.pop("image")) if data.get("image") is not None else None
+    for name in ("headline", "body", "archived"):
+        if name in data:
+            setattr(creative, name, data[name])
+    if "metadata" in data:
+        _apply_metadata(creative, data["metadata"])
+    if image is not None:
+        _attach_image(creative, image, filename="upload")
+    creative.full_clean(exclude=["image", "thumbnail"])
+    creative.save()
+    return creative
+
+
+def creative_archive(*, creative: Creative) -> Creative:
+    """Take a creative out of rating queues; its ratings stay (nothing is lost)."""
+    creative.archived = True
+    creative.save(update_fields=["archived", "updated_at"])
+    return creative
+
+
+def _upsert_validated(*, client: Client, data: CreativeInput, image: ValidatedImage | None) -> CreativeResult:
+    _check_external_id(data.external_id)
+    creative = (
+        Creative.objects.select_for_update().filter(client=client, external_id=data.external_id).first()
+    )
+    created = creative is None
+    if created:
+        if image is None:
+            raise ValidationError({"image": ["An image is required for a new creative."]})
+        creative = Creative(client=client, external_id=data.external_id)
+    creative.headline, creative.body = data.headline, data.body
+    _apply_metadata(creative, data.metadata)
+    if image is not None:
+        _attach_image(creative, image, filename=data.filename)
+    creative.full_clean(exclude=["image", "thumbnail"], validate_unique=False)
+    creative.save()
+    duplicates = creative_duplicates(
+        client=client, content_hash=creative.content_hash, exclude_id=creative.id
+    )
+    return CreativeResult(creative=creative, created=created, duplicates=duplicates)
+
+
+def _check_external_id(external_id: str) -> None:
+    if not external_id or not external_id.strip():
+        raise ValidationError({"external_id": ["external_id is required."]})
+    if len(external_id) > 200:
+        raise ValidationError({"external_id": ["external_id is at most 200 characters."]})
+
+
+def _apply_metadata(creative: Creative, metadata: dict[str, Any]) -> None:
+    if not isinstance(metadata, dict):
+        raise ValidationError({"metadata": ["metadata must be a JSON object."]})
+    tags = metadata.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+        raise ValidationError({"metadata": ["metadata.tags must be a list of strings."]})
+    for column in METADATA_COLUMNS:
+        value = metadata.get(column, "")
+        if not isinstance(value, str):
+            raise ValidationError({"metadata": [f"metadata.{column} must be a string."]})
+        setattr(creative, column, value)
+    creative.tags = tags
+    creative.metadata = metadata
+
+
+def _attach_image(creative: Creative, image: ValidatedImage, *, filename: str) -> None:
+    creative.content_hash = image.content_hash
+    creative.image.save(f"{filename}{image.suffix}", ContentFile(image.data), save=False)
+    creative.thumbnail.save("thumb.webp", ContentFile(image.thumbnail), save=False)
