@@ -95,7 +95,7 @@ class Creative(models.Model):
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="creatives")
     external_id = models.CharField(max_length=200)
-    image = models.ImageField(upload_to=creative_image_path, width_field="width", height_field="height")
+    image = models.ImageField(upload_to=creative_image_path)
     thumbnail = models.ImageField(upload_to=creative_thumbnail_path, blank=True)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
@@ -108,6 +108,8 @@ class Creative(models.Model):
     tags = models.JSONField(default=list, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
     archived = models.BooleanField(default=False)
+    # Raised by the active model's uncertainty/disagreement so the queue asks for useful labels.
+    queue_priority = models.FloatField(default=0.0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -246,3 +248,30 @@ class Score(models.Model):
 
     def __str__(self) -> str:
         return f"{self.criterion_id}={self.value}"
+
+
+class CreativePrediction(models.Model):
+    """A model's predicted score for one creative and criterion, written by the training side.
+
+    `out_of_fold` marks predictions made by a model that did not train on this creative: only
+    those may feed the checker's model-disagreement flag.
+    """
+
+    creative = models.ForeignKey(Creative, on_delete=models.CASCADE, related_name="predictions")
+    criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="predictions")
+    mean = models.FloatField()
+    std = models.FloatField()
+    out_of_fold = models.BooleanField(default=False)
+    model_version = models.CharField(max_length=64, help_text="Which model version predicted it.")
+    predicted_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["creative", "criterion", "out_of_fold"], name="prediction_one_per_creative_criterion_kind"
+            ),
+            models.CheckConstraint(condition=Q(std__gte=0), name="prediction_std_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.creative_id}/{self.criterion_id}: {self.mean:.2f}±{self.std:.2f}"

@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('external_id', models.CharField(max_length=200)),
-                ('image', models.ImageField(height_field='height', upload_to=feedback.models.creative_image_path, width_field='width')),
+                ('image', models.ImageField(upload_to=feedback.models.creative_image_path)),
                 ('thumbnail', models.ImageField(blank=True, upload_to=feedback.models.creative_thumbnail_path)),
                 ('width', models.PositiveIntegerField(default=0)),
                 ('height', models.PositiveIntegerField(default=0)),

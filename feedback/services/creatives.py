@@ -131,5 +131,6 @@ def _apply_metadata(creative: Creative, metadata: dict[str, Any]) -> None:
 
 def _attach_image(creative: Creative, image: ValidatedImage, *, filename: str) -> None:
     creative.content_hash = image.content_hash
+    creative.width, creative.height = image.width, image.height
     creative.image.save(f"{filename}{image.suffix}", ContentFile(image.data), save=False)
     creative.thumbnail.save("thumb.webp", ContentFile(image.thumbnail), save=False)

@@ -1,0 +1,1 @@
+"""Django-free demo simulator: generated creatives, a hidden client taste and simulated raters."""

@@ -1,0 +1,56 @@
+"""Shared fixtures: factories' objects, API clients per role, media in a temporary folder."""
+import io
+
+import pytest
+from PIL import Image
+from rest_framework.test import APIClient
+
+from tests.factories import ClientFactory, CriterionFactory, MembershipFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Uploaded files of one test never leak into another or into the working tree."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def png_bytes():
+    """A small real PNG; pass a colour to get distinct content."""
+
+    def make(color=(200, 30, 30), size=(64, 48)) -> bytes:
+        buffer = io.BytesIO()
+        Image.new("RGB", size, color).save(buffer, format="PNG")
+        return buffer.getvalue()
+
+    return make
+
+
+@pytest.fixture
+def tenant(db):
+    """A client with a 2-criterion rubric and one member of each role."""
+    client = ClientFactory()
+    criteria = [CriterionFactory(client=client, order=i) for i in range(2)]
+    members = {role: MembershipFactory(client=client, role=role).user for role in ("rater", "reviewer", "manager")}
+    return {"client": client, "criteria": criteria, **members}
+
+
+@pytest.fixture
+def api_as():
+    """An API client authenticated as the given user (token auth, like outside clients)."""
+
+    def make(user) -> APIClient:
+        from rest_framework.authtoken.models import Token
+
+        api = APIClient()
+        token, _ = Token.objects.get_or_create(user=user)
+        api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return api
+
+    return make
+
+
+@pytest.fixture
+def other_user(db):
+    """A user who belongs to no client."""
+    return UserFactory()
