@@ -54,3 +54,39 @@ def api_as():
 def other_user(db):
     """A user who belongs to no client."""
     return UserFactory()
+
+
+@pytest.fixture
+def broker():
+    """The test broker (Redis), emptied so no message of an earlier test is delivered."""
+    import redis
+    from django.conf import settings
+
+    connection = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    connection.flushdb()
+    yield connection
+    connection.flushdb()
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, broker, tmp_path):
+    """A real `celery worker` process consuming every queue, on the test database.
+
+    Tests using it must commit their data (transactional_db) so the worker can see it.
+    Call `.kill()` to simulate a dead machine; a new one can be started with `start_worker`.
+    """
+    from tests.workers import WorkerProcess
+
+    workers = []
+
+    def start(queues: str = "default,quality,training") -> WorkerProcess:
+        worker = WorkerProcess(queues=queues, log_path=tmp_path / f"worker-{len(workers)}.log")
+        workers.append(worker)
+        return worker
+
+    start.start_worker = start
+    first = start()
+    first.start_worker = start
+    yield first
+    for worker in workers:
+        worker.stop()
