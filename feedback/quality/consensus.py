@@ -33,6 +33,7 @@ class Consensus:
     uncertainty: np.ndarray  # per item: posterior sd (nominal: 1 - max posterior probability)
     loo_value: np.ndarray  # per rating: consensus of the item without that rating
     loo_uncertainty: np.ndarray  # per rating: its uncertainty; inf when the rating was alone
+    loo_label: np.ndarray  # per rating: most probable value without that rating (robust: loo_value)
     rater_weight: np.ndarray  # per rater: DS expected accuracy, or 1 / noise variance
     method: str
     n_iter: int
@@ -94,14 +95,14 @@ def dawid_skene(
             break
     loo = _softmax(log_post[items] - evidence)
     value, label_value, spread = _summarise(posterior, categories, nominal)
-    loo_value, _, loo_spread = _summarise(loo, categories, nominal)
+    loo_value, loo_label, loo_spread = _summarise(loo, categories, nominal)
     # An item rated once has no consensus without that rating.
     alone = np.bincount(items, minlength=n_items)[items] < 2
-    loo_value[alone], loo_spread[alone] = np.nan, np.inf
+    loo_value[alone], loo_label[alone], loo_spread[alone] = np.nan, np.nan, np.inf
     accuracy = (np.exp(log_confusion).diagonal(axis1=1, axis2=2) * np.exp(log_prior)).sum(axis=1)
     unrated = np.bincount(items, minlength=n_items) == 0
     value[unrated], label_value[unrated], spread[unrated] = np.nan, np.nan, np.nan
-    return Consensus(value, label_value, spread, loo_value, loo_spread, accuracy,
+    return Consensus(value, label_value, spread, loo_value, loo_spread, loo_label, accuracy,
                      "dawid_skene", n_iter)
 
 
@@ -137,6 +138,7 @@ def robust_weighted_mean(
             break
         state = _robust_update(raters, values, fit, n_per_rater, prior_strength, huber)
     return Consensus(fit.mean, fit.mean.copy(), fit.spread, fit.loo_mean, fit.loo_spread,
+                     fit.loo_mean.copy(),
                      1.0 / state.variance, "robust_weighted_mean", n_iter)
 
 

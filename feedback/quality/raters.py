@@ -23,13 +23,14 @@ def grouped_correlation(*, groups: np.ndarray, x: np.ndarray, y: np.ndarray,
 
 
 def rater_agreement(*, raters: np.ndarray, values: np.ndarray, loo_consensus: np.ndarray,
-                    n_raters: int, nominal: bool = False) -> dict[str, np.ndarray]:
+                    n_raters: int, loo_label: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Reliability, bias and mean absolute error of each rater against the LOO consensus.
 
-    Reliability is the Pearson correlation between a rater's labels and the consensus of the
-    other raters on the same items (nominal: share of labels equal to it). Correlation ignores a
-    constant offset, so a lenient or harsh but attentive rater stays reliable; the offset is
-    reported separately as bias.
+    On graded scales reliability is the Pearson correlation between a rater's labels and the
+    consensus of the other raters on the same items: it ignores a constant offset, so a harsh
+    but attentive rater stays reliable, and the offset is reported as bias. For categorical
+    labels (`loo_label` given: the LOO most probable class) it is Cohen's kappa against that
+    class, so 0 is chance and a worse-than-chance rater scores below 0.
     """
     usable = np.isfinite(loo_consensus)
     r, x, c = raters[usable], values[usable], loo_consensus[usable]
@@ -37,11 +38,27 @@ def rater_agreement(*, raters: np.ndarray, values: np.ndarray, loo_consensus: np
     with np.errstate(invalid="ignore", divide="ignore"):
         bias = np.bincount(r, weights=x - c, minlength=n_raters) / count
         mae = np.bincount(r, weights=np.abs(x - c), minlength=n_raters) / count
-        if nominal:
-            reliability = np.bincount(r, weights=(x == c), minlength=n_raters) / count
+        if loo_label is not None:
+            reliability = grouped_kappa(groups=r, x=x, y=loo_label[usable], n_groups=n_raters)
         else:
             reliability = grouped_correlation(groups=r, x=x, y=c, n_groups=n_raters)
     return {"reliability": reliability, "bias": bias, "mae": mae, "n_compared": count}
+
+
+def grouped_kappa(*, groups: np.ndarray, x: np.ndarray, y: np.ndarray,
+                  n_groups: int) -> np.ndarray:
+    """Cohen's kappa between label arrays x and y within each group (NaN when undefined)."""
+    categories, code = np.unique(np.concatenate([x, y]), return_inverse=True)
+    n_cat = categories.size
+    code_x, code_y = code[: x.size], code[x.size:]
+    count = np.bincount(groups, minlength=n_groups).astype(float)
+    share_x = np.bincount(groups * n_cat + code_x, minlength=n_groups * n_cat)
+    share_y = np.bincount(groups * n_cat + code_y, minlength=n_groups * n_cat)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        agree = np.bincount(groups, weights=code_x == code_y, minlength=n_groups) / count
+        chance = (share_x * share_y).reshape(n_groups, n_cat).sum(axis=1) / count**2
+        kappa = (agree - chance) / (1.0 - chance)
+    return np.where(chance < 1.0, kappa, 0.0)
 
 
 def scale_use(*, raters: np.ndarray, values: np.ndarray, n_raters: int) -> dict[str, np.ndarray]:

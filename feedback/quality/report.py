@@ -216,8 +216,10 @@ def _assess_criterion(ctx: _Context, code: int, name: str, spec: CriterionSpec,
     span = float(high - low) or 1.0
     consensus = consensus_estimate(items=local_item, raters=raters, values=values,
                                    n_items=item_ids.size, n_raters=ctx.n_raters, level=spec.level)
+    categorical = consensus.method == "dawid_skene"
     stats = rater_agreement(raters=raters, values=values, loo_consensus=consensus.loo_value,
-                            n_raters=ctx.n_raters, nominal=spec.level == "nominal")
+                            n_raters=ctx.n_raters,
+                            loo_label=consensus.loo_label if categorical else None)
     stats.update(scale_use(raters=raters, values=values, n_raters=ctx.n_raters))
     stats["n_ratings"] = np.bincount(raters, minlength=ctx.n_raters).astype(float)
     _flag_consensus_rules(ctx, used, local_item, consensus, stats, span, thresholds, flags,
