@@ -32,7 +32,9 @@ def evaluate(
     pred, target = np.asarray(pred, dtype=np.float64), np.asarray(target, dtype=np.float64)
     present = ~np.isnan(target)
     if mask is not None:
-        present &= np.asarray(mask, dtype=bool)
+        mask = np.asarray(mask, dtype=bool)
+        # A row mask (n,) selects creatives; a cell mask (n, k) selects single labels.
+        present &= mask[:, None] if mask.ndim == 1 else mask
     names = criteria or [str(i) for i in range(target.shape[1])]
     return {
         name: _criterion_metrics(pred[present[:, k], k], target[present[:, k], k])
