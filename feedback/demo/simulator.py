@@ -133,7 +133,7 @@ class SimulatedRating:
          `|value - clip(round(true + rater.bias))| >= 2`.
     Rule 1 covers raters whose labels carry no usable signal; a checker finds them through
     reliability, speed and scale use. Rule 2 catches gross slips by otherwise good raters, which are
-    rare (noise sd <= 0.6 makes a 2-point slip a < 1% event). A harsh rater's constant offset is
+    rare (with noise sd <= 0.6 about 1% of labels or fewer). A harsh rater's constant offset is
     bias, not noise: it is correctable, so it alone does not make a label noisy.
     """
 
