@@ -36,8 +36,7 @@ def krippendorff_alpha_long(units: np.ndarray, values: np.ndarray, level: str = 
         return float("nan")
     observed = _observed_by_unit(data, level).sum()
     if level in ("interval", "ordinal"):
-        t = _coordinates(data, level)
-        t = t - np.average(t, weights=data.marginals)
+        t = _centred_coordinates(data, level)
         n = data.marginals
         expected = _metric_expected(n.sum(), n @ t, n @ (t * t))
     else:
@@ -53,26 +52,35 @@ def alpha_bootstrap_ci(
     n_boot: int = 1000,
     confidence: float = 0.95,
     seed: int = 0,
+    max_blocks: int = 2000,
 ) -> tuple[float, float]:
     """Percentile CI of alpha from resampling units with replacement.
 
-    Each replicate reweights units by multinomial counts w_u. D_o is a sum of per-unit terms and
-    D_e depends only on the coincidence marginals n = sum_u w_u counts_u, so a replicate is a
-    matrix product, not a recomputation. The distance metric (the ordinal mid-ranks) is fixed
-    from the full sample, as Hayes & Krippendorff (2007) fix the metric in their bootstrap.
+    D_o is a sum of per-unit terms and D_e depends only on the coincidence marginals, themselves
+    sums over units, so a replicate is a weighted sum of per-unit statistics, not a recomputation.
+    Beyond `max_blocks` units, units are first dealt at random into that many blocks and blocks
+    are resampled: block sums are i.i.d. with the same total variance, so the spread of alpha is
+    kept while a replicate costs O(max_blocks) instead of O(units) random draws. The distance
+    metric (the ordinal mid-ranks) is fixed from the full sample, as Hayes & Krippendorff (2007)
+    fix it in their bootstrap.
     """
     data = _pairable_values(units, values)
     if data is None or n_boot <= 0:
         return (float("nan"), float("nan"))
     rng = np.random.default_rng(seed)
-    observed = _observed_by_unit(data, level)
+    n_blocks = min(data.n_units, max_blocks)
+    if level in ("nominal", "ratio"):  # their blocks carry a marginal row of V values each
+        n_blocks = min(n_blocks, max(50, _CHUNK_ELEMENTS // data.domain.size))
+    block = rng.permutation(data.n_units) % n_blocks
+    stats = _block_statistics(data, level, block, n_blocks)
     alphas = np.concatenate([
-        _replicate_alphas(data, observed, weights, level)
-        for weights in _bootstrap_weights(rng, data.n_units, n_boot)
+        _replicate_alphas(data, level, weights @ stats)
+        for weights in _bootstrap_weights(rng, n_blocks, n_boot, stats.shape[1])
     ])
     tail = (1.0 - confidence) / 2.0
-    lo, hi = np.nanquantile(alphas, [tail, 1.0 - tail]) if np.isfinite(alphas).any() else (
-        np.nan, np.nan)
+    if not np.isfinite(alphas).any():
+        return (float("nan"), float("nan"))
+    lo, hi = np.nanquantile(alphas, [tail, 1.0 - tail])
     return (float(lo), float(hi))
 
 
@@ -95,7 +103,7 @@ def _pairable_values(units: np.ndarray, values: np.ndarray) -> _Pairable | None:
         raise ValueError("units and values must have the same length")
     present = ~np.isnan(values)
     units, values = units[present], values[present]
-    _, unit_code = np.unique(units, return_inverse=True)
+    unit_code = _dense_codes(units)
     size = np.bincount(unit_code)
     # Units with one value have no pairs and contribute nothing to either disagreement.
     keep = size[unit_code] >= 2
@@ -103,7 +111,7 @@ def _pairable_values(units: np.ndarray, values: np.ndarray) -> _Pairable | None:
         return None
     recode = np.cumsum(size >= 2) - 1
     unit = recode[unit_code[keep]]
-    domain, code = np.unique(values[keep], return_inverse=True)
+    domain, code = _value_codes(values[keep])
     return _Pairable(
         unit=unit,
         code=code,
@@ -112,6 +120,26 @@ def _pairable_values(units: np.ndarray, values: np.ndarray) -> _Pairable | None:
         unit_size=np.bincount(unit).astype(float),
         n_units=int(unit.max()) + 1,
     )
+
+
+def _dense_codes(units: np.ndarray) -> np.ndarray:
+    """Non-negative integer codes for unit ids; gaps are fine (empty units are dropped)."""
+    if units.size and np.issubdtype(units.dtype, np.integer):
+        low, high = int(units.min()), int(units.max())
+        if low >= 0 and high < 4 * units.size + 1024:  # already codes: skip the sort
+            return units
+    return np.unique(units, return_inverse=True)[1]
+
+
+def _value_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values and each value's index; O(n) for integer-valued scales."""
+    low, high = values.min(), values.max()
+    if high - low < 4 * values.size + 1024 and np.array_equal(values, np.rint(values)):
+        offset = (values - low).astype(np.int64)
+        used = np.bincount(offset) > 0
+        rank = np.cumsum(used) - 1
+        return np.flatnonzero(used) + low, rank[offset]
+    return np.unique(values, return_inverse=True)
 
 
 def _alpha(observed: np.ndarray | float, expected: np.ndarray | float, n_values) -> np.ndarray:
@@ -126,6 +154,12 @@ def _coordinates(data: _Pairable, level: str) -> np.ndarray:
     if level == "interval":
         return data.domain
     return np.cumsum(data.marginals) - data.marginals / 2.0
+
+
+def _centred_coordinates(data: _Pairable, level: str) -> np.ndarray:
+    # Centring on the pooled mean keeps N sum n t^2 - (sum n t)^2 free of cancellation.
+    t = _coordinates(data, level)
+    return t - np.average(t, weights=data.marginals)
 
 
 def _observed_by_unit(data: _Pairable, level: str) -> np.ndarray:
@@ -210,41 +244,37 @@ def _chunks(sizes: np.ndarray, budget: int):
         first = last
 
 
-def _bootstrap_weights(rng: np.random.Generator, n_units: int, n_boot: int):
-    """Multinomial unit counts, a block of replicates at a time to bound memory."""
-    block = max(1, min(n_boot, _CHUNK_ELEMENTS // max(n_units, 1)))
-    for start in range(0, n_boot, block):
-        rows = min(block, n_boot - start)
-        draws = rng.integers(0, n_units, size=(rows, n_units))
-        draws += np.arange(rows)[:, None] * n_units
-        yield np.bincount(draws.ravel(), minlength=rows * n_units).reshape(rows, n_units)
-
-
-def _replicate_alphas(data: _Pairable, observed: np.ndarray, weights: np.ndarray,
-                      level: str) -> np.ndarray:
-    weights = weights.astype(float)
-    observed_w = weights @ observed
+def _block_statistics(data: _Pairable, level: str, block: np.ndarray,
+                      n_blocks: int) -> np.ndarray:
+    """Per-block sums: observed disagreement, then the statistics D_e needs."""
+    observed = np.bincount(block, weights=_observed_by_unit(data, level), minlength=n_blocks)
+    value_block = block[data.unit]
     if level in ("interval", "ordinal"):
-        t = _coordinates(data, level)
-        t = t - np.average(t, weights=data.marginals)  # centring keeps the moments well scaled
-        tv = t[data.code]
-        moments = np.stack([
-            data.unit_size,
-            np.bincount(data.unit, weights=tv, minlength=data.n_units),
-            np.bincount(data.unit, weights=tv * tv, minlength=data.n_units),
-        ], axis=1)
-        total, first, second = (weights @ moments).T
-        return _alpha(observed_w, _metric_expected(total, first, second), total)
-    marginals = _replicate_marginals(data, weights)
-    return _alpha(observed_w, _expected(marginals, data.domain, level), marginals.sum(axis=1))
+        t = _centred_coordinates(data, level)[data.code]
+        columns = [np.bincount(value_block, weights=w, minlength=n_blocks)
+                   for w in (np.ones_like(t), t, t * t)]
+        return np.stack([observed, *columns], axis=1)
+    n_values = data.domain.size
+    marginals = np.bincount(value_block.astype(np.int64) * n_values + data.code,
+                            minlength=n_blocks * n_values).reshape(n_blocks, n_values)
+    return np.concatenate([observed[:, None], marginals], axis=1)
 
 
-def _replicate_marginals(data: _Pairable, weights: np.ndarray) -> np.ndarray:
-    code, unit, count = _unit_value_cells(data)
-    order = np.argsort(code, kind="stable")
-    code, unit, count = code[order], unit[order], count[order]
-    bounds = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
-    summed = np.add.reduceat(weights[:, unit] * count, bounds, axis=1)
-    marginals = np.zeros((weights.shape[0], data.domain.size))
-    marginals[:, code[bounds]] = summed
-    return marginals
+def _bootstrap_weights(rng: np.random.Generator, n_blocks: int, n_boot: int, width: int):
+    """Multinomial block counts, a slab of replicates at a time to bound memory."""
+    rows_per_slab = max(1, _CHUNK_ELEMENTS // max(n_blocks, width, 1))
+    for start in range(0, n_boot, rows_per_slab):
+        rows = min(rows_per_slab, n_boot - start)
+        draws = rng.integers(0, n_blocks, size=(rows, n_blocks))
+        draws += np.arange(rows)[:, None] * n_blocks
+        counts = np.bincount(draws.ravel(), minlength=rows * n_blocks)
+        yield counts.reshape(rows, n_blocks).astype(float)
+
+
+def _replicate_alphas(data: _Pairable, level: str, sums: np.ndarray) -> np.ndarray:
+    observed = sums[:, 0]
+    if level in ("interval", "ordinal"):
+        total, first, second = sums[:, 1], sums[:, 2], sums[:, 3]
+        return _alpha(observed, _metric_expected(total, first, second), total)
+    marginals = sums[:, 1:]
+    return _alpha(observed, _expected(marginals, data.domain, level), marginals.sum(axis=1))

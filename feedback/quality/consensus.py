@@ -116,7 +116,7 @@ def robust_weighted_mean(
     huber: float = 2.0,
     prior_strength: float = 5.0,
     max_iter: int = 100,
-    tol: float = 1e-6,
+    tol: float = 1e-4,
 ) -> Consensus:
     """Fixed point of x = truth + bias_r + noise_r with Huber weights 1/var_r (wide scales).
 

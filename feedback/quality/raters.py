@@ -81,8 +81,12 @@ def scale_use(*, raters: np.ndarray, values: np.ndarray, n_raters: int) -> dict[
 
 
 def grouped_median(*, groups: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
-    """Median of values per group (NaN for empty groups), by one lexsort."""
-    order = np.lexsort((values, groups))
+    """Median of values per group (NaN for empty groups), by one sort."""
+    low_value = values.min(initial=0.0)
+    width = values.max(initial=0.0) - low_value + 1.0
+    # One float key sorts by group then value, several times faster than lexsort; exact while
+    # n_groups * width stays far below 2**53 (durations in ms times raters: ~1e10).
+    order = np.argsort(groups * width + (values - low_value), kind="stable")
     sorted_values = values[order]
     count = np.bincount(groups, minlength=n_groups)
     start = np.cumsum(count) - count
