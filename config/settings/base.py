@@ -74,6 +74,14 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # The web server and the worker write at once: WAL plus immediate transactions avoid "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -147,6 +155,38 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+# Training tasks run on their own queue (a GPU box can consume only it). The sweep goes to
+# `default` on purpose: it must still run when the only training worker is dead or busy.
+CELERY_TASK_ROUTES = {
+    "training.sweep": {"queue": "default"},
+    "training.*": {"queue": "training"},
+    "feedback.quality_recompute": {"queue": "quality"},
+    "feedback.quality_sweep": {"queue": "quality"},
+}
+CELERY_BEAT_SCHEDULE = {
+    "training-sweep": {"task": "training.sweep", "schedule": float(os.environ.get("TASTEMAKER_TRAINING_SWEEP_S", "60"))},
+    "quality-sweep": {"task": "feedback.quality_sweep", "schedule": float(os.environ.get("QUALITY_SWEEP_S", "30"))},
+}
+
+# Label quality. QUALITY_REQUEUE_AFTER_SECONDS (60): a queued run not picked up this long is sent
+# to the broker again. QUALITY_STALE_RUN_SECONDS (600): a running run silent this long is failed
+# and requested again. QUALITY_BOOTSTRAP_SAMPLES (1000) / QUALITY_WEEKLY_BOOTSTRAP_SAMPLES (200):
+# bootstrap replicates for alpha's interval overall and per week.
+QUALITY_REQUEUE_AFTER_SECONDS = int(os.environ.get("QUALITY_REQUEUE_AFTER_SECONDS", "60"))
+QUALITY_STALE_RUN_SECONDS = int(os.environ.get("QUALITY_STALE_RUN_SECONDS", "600"))
+QUALITY_BOOTSTRAP_SAMPLES = int(os.environ.get("QUALITY_BOOTSTRAP_SAMPLES", "1000"))
+QUALITY_WEEKLY_BOOTSTRAP_SAMPLES = int(os.environ.get("QUALITY_WEEKLY_BOOTSTRAP_SAMPLES", "200"))
+
+# Training. TASTEMAKER_TRAINING_HEARTBEAT_TIMEOUT_S (120): a running run silent this long is
+# re-queued by the sweep. TASTEMAKER_PROMOTION_MARGIN (0.0): rating points of mean held-out MAE a
+# new model must gain over the active one. TASTEMAKER_TARGET_MAE (0.5): the error the readiness
+# estimate aims at, in rating points. TASTEMAKER_TEXT_ENCODER ("minilm"; "hashing" is a tiny
+# offline stand-in for tests). TASTEMAKER_TRAINING_HYPERPARAMETERS: JSON overriding TrainConfig.
+TASTEMAKER_TRAINING_HEARTBEAT_TIMEOUT_S = int(os.environ.get("TASTEMAKER_TRAINING_HEARTBEAT_TIMEOUT_S", "120"))
+TASTEMAKER_PROMOTION_MARGIN = float(os.environ.get("TASTEMAKER_PROMOTION_MARGIN", "0.0"))
+TASTEMAKER_TARGET_MAE = float(os.environ.get("TASTEMAKER_TARGET_MAE", "0.5"))
+TASTEMAKER_TEXT_ENCODER = os.environ.get("TASTEMAKER_TEXT_ENCODER", "minilm")
+TASTEMAKER_TRAINING_HYPERPARAMETERS = os.environ.get("TASTEMAKER_TRAINING_HYPERPARAMETERS", "{}")
 
 LOGGING = {
     "version": 1,
