@@ -1,0 +1,152 @@
+"""Load a client's ratings into the checker's long RatingTable, in a few bulk queries.
+
+Rows are one (rating, criterion) score each. Rejected ratings and the ratings of excluded raters
+are left out: the checker's consensus must not lean on labels a reviewer threw away.
+"""
+from dataclasses import dataclass
+from itertools import islice
+
+import numpy as np
+from django.db.models import QuerySet
+
+from feedback.models import (
+    Client,
+    CreativePrediction,
+    Criterion,
+    RaterExclusion,
+    Rating,
+    Score,
+)
+from feedback.quality import KINDS, CriterionSpec, RatingTable
+
+CHUNK = 200_000
+KIND_CODE = {name: code for code, name in enumerate(KINDS)}
+STATUS_CODES = tuple(Rating.Status.values)
+STATUS_CODE = {name: code for code, name in enumerate(STATUS_CODES)}
+
+
+@dataclass(frozen=True)
+class RatingColumns:
+    """Every rating of the client (one entry per rating), sorted by id."""
+
+    id: np.ndarray
+    creative: np.ndarray
+    rater: np.ndarray
+    kind: np.ndarray
+    status: np.ndarray  # code into STATUS_CODES
+    excluded: np.ndarray  # bool: the rater is excluded from this client
+
+
+@dataclass(frozen=True)
+class LoadedRatings:
+    """The checker's input plus what the service needs to map its answer back to rows."""
+
+    table: RatingTable
+    specs: dict[str, CriterionSpec]
+    ratings: RatingColumns
+    row_rating: np.ndarray  # per table row: index into `ratings`
+    creative_ids: np.ndarray  # item code -> creative id
+    rater_ids: np.ndarray  # rater code -> user id
+    criteria: list[Criterion]  # criterion code -> criterion
+    overlap: int
+
+    @property
+    def n_ratings(self) -> int:
+        return int(self.ratings.id.size)
+
+
+def quality_table_load(*, client: Client) -> LoadedRatings:
+    """All of the client's usable scores as a RatingTable, with out-of-fold model predictions."""
+    criteria = list(Criterion.objects.filter(client=client).order_by("order", "id"))
+    ratings, weeks, durations = _rating_columns(client)
+    score_rating, score_criterion, score_value = _score_columns(client)
+    index = np.searchsorted(ratings.id, score_rating)
+    usable = (ratings.status[index] != STATUS_CODE[Rating.Status.REJECTED]) & ~ratings.excluded[index]
+    index, score_criterion, score_value = index[usable], score_criterion[usable], score_value[usable]
+    criterion_ids = np.array([c.id for c in criteria], dtype=np.int64)
+    sorter = np.argsort(criterion_ids)
+    criterion_code = sorter[np.searchsorted(criterion_ids, score_criterion, sorter=sorter)] if criteria else index
+    creative_ids, item = np.unique(ratings.creative[index], return_inverse=True)
+    rater_ids, rater = np.unique(ratings.rater[index], return_inverse=True)
+    prediction, prediction_std = _predictions(client, ratings.creative[index], score_criterion)
+    table = RatingTable(
+        item=item, rater=rater, criterion=criterion_code, value=score_value.astype(float),
+        duration_ms=durations[index], kind=ratings.kind[index], week=weeks[index],
+        model_prediction=prediction, model_std=prediction_std,
+        item_labels=creative_ids.tolist(), rater_labels=rater_ids.tolist(),
+        criterion_labels=[str(c.id) for c in criteria],
+    )
+    specs = {
+        str(c.id): CriterionSpec(level=c.level, scale=(float(c.scale_min), float(c.scale_max))) for c in criteria
+    }
+    return LoadedRatings(table, specs, ratings, index, creative_ids, rater_ids, criteria, client.overlap)
+
+
+def week_start(week: int):
+    """The Monday a week number (days since 0001-01-01 // 7) stands for."""
+    from datetime import date
+
+    return date.fromordinal(int(week) * 7 + 1)
+
+
+def _rating_columns(client: Client) -> tuple[RatingColumns, np.ndarray, np.ndarray]:
+    excluded = set(RaterExclusion.objects.filter(client=client, active=True).values_list("rater_id", flat=True))
+    queryset = Rating.objects.filter(client=client).order_by("id").values_list(
+        "id", "creative_id", "rater_id", "kind", "status", "duration_ms", "submitted_at"
+    )
+    ids, creatives, raters, kinds, statuses, durations, weeks = ([] for _ in range(7))
+    for chunk in _chunks(queryset):
+        columns = list(zip(*chunk, strict=True))
+        ids.append(np.array(columns[0], dtype=np.int64))
+        creatives.append(np.array(columns[1], dtype=np.int64))
+        raters.append(np.array(columns[2], dtype=np.int64))
+        kinds.append(np.array([KIND_CODE[k] for k in columns[3]], dtype=np.int8))
+        statuses.append(np.array([STATUS_CODE[s] for s in columns[4]], dtype=np.int8))
+        durations.append(np.array([np.nan if d is None else d for d in columns[5]], dtype=float))
+        # ISO weeks: date.toordinal() is 1 on Monday 0001-01-01, so (ordinal - 1) // 7 starts on Mondays.
+        weeks.append(np.array([(t.date().toordinal() - 1) // 7 for t in columns[6]], dtype=np.int64))
+    rater_column = _join(raters, np.int64)
+    columns = RatingColumns(
+        id=_join(ids, np.int64), creative=_join(creatives, np.int64), rater=rater_column,
+        kind=_join(kinds, np.int8), status=_join(statuses, np.int8),
+        excluded=np.isin(rater_column, np.fromiter(excluded, dtype=np.int64, count=len(excluded))),
+    )
+    return columns, _join(weeks, np.int64), _join(durations, float)
+
+
+def _score_columns(client: Client) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    queryset = Score.objects.filter(rating__client=client).values_list("rating_id", "criterion_id", "value")
+    parts = [np.array(chunk, dtype=np.int64).reshape(-1, 3) for chunk in _chunks(queryset)]
+    data = np.concatenate(parts) if parts else np.zeros((0, 3), dtype=np.int64)
+    return data[:, 0], data[:, 1], data[:, 2]
+
+
+def _predictions(client: Client, creatives: np.ndarray, criteria: np.ndarray):
+    """Out-of-fold predictions per row (NaN where none); None when the client has no model yet."""
+    rows = list(
+        CreativePrediction.objects.filter(creative__client=client, out_of_fold=True).values_list(
+            "creative_id", "criterion_id", "mean", "std"
+        )
+    )
+    if not rows:
+        return None, None
+    data = np.array(rows, dtype=float)
+    width = int(max(data[:, 1].max(), criteria.max(initial=0))) + 1
+    keys = data[:, 0].astype(np.int64) * width + data[:, 1].astype(np.int64)
+    order = np.argsort(keys)
+    wanted = creatives * width + criteria
+    position = np.clip(np.searchsorted(keys[order], wanted), 0, keys.size - 1)
+    found = keys[order][position] == wanted
+    mean = np.where(found, data[order, 2][position], np.nan)
+    std = np.where(found, data[order, 3][position], np.nan)
+    return mean, std
+
+
+def _chunks(queryset: QuerySet):
+    iterator = queryset.iterator(chunk_size=20_000)
+    while chunk := list(islice(iterator, CHUNK)):
+        yield chunk
+
+
+def _join(parts: list[np.ndarray], dtype) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)

@@ -1,0 +1,23 @@
+"""Celery tasks of the feedback app: thin, named, time-limited; each loads ids and calls one service."""
+from celery import shared_task
+
+from feedback.models import Client
+from feedback.services.quality import quality_recompute, quality_sweep, quality_training_notify
+
+
+@shared_task(name="feedback.quality_recompute", acks_late=True, soft_time_limit=900, time_limit=960)
+def quality_recompute_task(client_id: int) -> int | None:
+    """Recompute one client's label quality; a duplicate delivery finds nothing queued and does nothing."""
+    client = Client.objects.filter(id=client_id).first()
+    if client is None:
+        return None
+    run = quality_recompute(client=client)
+    if run.status == run.Status.DONE:
+        quality_training_notify(client_id=client_id)
+    return run.id
+
+
+@shared_task(name="feedback.quality_sweep", acks_late=True, soft_time_limit=60, time_limit=90)
+def quality_sweep_task() -> dict[str, int]:
+    """Re-send lost quality runs and fail the ones whose worker died."""
+    return quality_sweep()
