@@ -30,7 +30,7 @@ from feedback.quality.raters import (
     scale_use,
     speed_ratio,
 )
-from feedback.quality.table import KIND_GOLD, KIND_REPEAT
+from feedback.quality.table import KIND_REPEAT
 
 RATER_FIELDS = ("n_ratings", "reliability", "bias", "mae", "modal_share", "entropy",
                 "speed_ratio", "self_consistency", "n_repeats", "gold_accuracy", "n_gold")
@@ -305,7 +305,7 @@ def _gold_rule(ctx, rows, span, thresholds, flags: FlagBuilder) -> dict:
     if ctx.gold is None:
         return {}
     gold = ctx.gold[rows]
-    has_gold = np.isfinite(gold) | (ctx.kind[rows] == KIND_GOLD) & np.isfinite(gold)
+    has_gold = np.isfinite(gold)  # a gold answer counts whatever the row's kind says
     miss = np.where(has_gold, np.abs(ctx.value[rows] - gold) > thresholds.gold_tolerance * span,
                     np.nan)
     flags.add("gold_miss", rows[miss == 1], 2)
