@@ -19,4 +19,5 @@ urlpatterns = [
         name="client-detail",
     ),
     path("clients/<slug:client_slug>/", include(client_router.urls)),
+    path("clients/<slug:client_slug>/", include("feedback.api.quality_urls")),
 ]

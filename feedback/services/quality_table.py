@@ -115,7 +115,9 @@ def _rating_columns(client: Client) -> tuple[RatingColumns, np.ndarray, np.ndarr
 
 
 def _score_columns(client: Client) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    queryset = Score.objects.filter(rating__client=client).values_list("rating_id", "criterion_id", "value")
+    queryset = Score.objects.filter(rating__client=client).order_by("rating_id", "criterion_id").values_list(
+        "rating_id", "criterion_id", "value"
+    )
     parts = [np.array(chunk, dtype=np.int64).reshape(-1, 3) for chunk in _chunks(queryset)]
     data = np.concatenate(parts) if parts else np.zeros((0, 3), dtype=np.int64)
     return data[:, 0], data[:, 1], data[:, 2]
