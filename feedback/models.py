@@ -112,6 +112,10 @@ class Creative(models.Model):
     queue_priority = models.FloatField(default=0.0)
     # Raised by a reviewer's "ask for more ratings": the queue wants overlap + extra_overlap raters.
     extra_overlap = models.PositiveSmallIntegerField(default=0)
+    # Kept by the rating service in the rating's transaction, so the queue reads it from an index.
+    normal_rating_count = models.PositiveIntegerField(default=0)
+    # Has a manager's reference scores (GoldReference): served as gold/calibration, not in the normal queue.
+    is_gold = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -127,6 +131,16 @@ class Creative(models.Model):
             models.Index(fields=["client", "content_hash"], name="creative_client_hash"),
             models.Index(fields=["client", "campaign"], name="creative_client_campaign"),
             models.Index(fields=["client", "channel"], name="creative_client_channel"),
+            # The queue's ORDER BY: fewest normal ratings (relative to extra overlap asked for) first,
+            # then the model's uncertainty, then oldest; partial, so it holds only servable items.
+            models.Index(
+                "client",
+                F("normal_rating_count") - F("extra_overlap"),
+                F("queue_priority").desc(),
+                "id",
+                name="creative_queue_order",
+                condition=Q(archived=False, is_gold=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -514,3 +528,69 @@ class RaterExclusion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rater_id} excluded from {self.client_id}" if self.active else f"{self.rater_id} included"
+
+
+class Lease(models.Model):
+    """A creative handed to one rater for a short while, so assignment does not over-fill it."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="leases")
+    creative = models.ForeignKey(Creative, on_delete=models.CASCADE, related_name="leases")
+    rater = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="leases")
+    kind = models.CharField(max_length=16, choices=Rating.Kind.choices, default=Rating.Kind.NORMAL)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["normal", "repeat", "gold", "calibration"]), name="lease_kind_valid"
+            ),
+            models.CheckConstraint(condition=Q(expires_at__gt=F("created_at")), name="lease_expires_after_start"),
+        ]
+        indexes = [
+            models.Index(fields=["creative", "expires_at"], name="lease_creative_expiry"),
+            models.Index(fields=["rater", "client", "expires_at"], name="lease_rater_expiry"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} lease of {self.creative_id} to {self.rater_id} until {self.expires_at:%H:%M:%S}"
+
+
+class Skip(models.Model):
+    """A rater passed on a creative (with an optional reason); it is not served to them again."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="skips")
+    creative = models.ForeignKey(Creative, on_delete=models.CASCADE, related_name="skips")
+    rater = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="skips")
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["rater", "creative"], name="skip_one_per_rater_creative"),
+        ]
+        indexes = [models.Index(fields=["client", "created_at"], name="skip_client_time")]
+
+    def __str__(self) -> str:
+        return f"{self.rater_id} skipped {self.creative_id}"
+
+
+class GoldReference(models.Model):
+    """A manager's reference score for one criterion of a gold creative."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="gold_references")
+    creative = models.ForeignKey(Creative, on_delete=models.CASCADE, related_name="gold_references")
+    criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="gold_references")
+    value = models.SmallIntegerField()
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["creative", "criterion"], name="gold_one_per_creative_criterion"),
+        ]
+
+    def __str__(self) -> str:
+        return f"gold {self.creative_id}/{self.criterion_id}={self.value}"

@@ -1,9 +1,13 @@
 """Selectors: every read of the feedback domain, always scoped to one client or one user."""
+from datetime import datetime
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
-from feedback.models import Client, Creative, Criterion, Membership, Rating, Role, Score
+from feedback.models import Client, Creative, Criterion, GoldReference, Lease, Membership, Rating, Role, Score, Skip
 
 
 def client_list_for_user(*, user: AbstractBaseUser) -> list[tuple[Client, str]]:
@@ -61,3 +65,52 @@ def rating_list(*, client: Client, membership: Membership) -> QuerySet[Rating]:
     if not membership.has_role(Role.REVIEWER):
         queryset = queryset.filter(rater=membership.user)
     return queryset
+
+
+# --- The rating queue (services/assignment.py leases from it). ---
+
+# Counting a rater's whole queue would read every open creative; past this the page says "1000+".
+QUEUE_COUNT_CAP = 1000
+
+
+def creative_list_for_queue(
+    *, client: Client, rater: AbstractBaseUser, now: datetime | None = None
+) -> QuerySet[Creative]:
+    """Creatives the rater may still rate as normal, in queue order, with others' active leases counted.
+
+    Order: fewest normal ratings (less the extra overlap a reviewer asked for), then the highest
+    `queue_priority` (model uncertainty), then oldest; it is the partial index `creative_queue_order`.
+    """
+    now = now or timezone.now()
+    active_leases = Lease.objects.filter(creative=OuterRef("pk"), expires_at__gt=now)
+    leased = active_leases.order_by().values("creative").annotate(n=Count("*")).values("n")
+    return (
+        Creative.objects.filter(client=client, archived=False, is_gold=False)
+        .alias(deficit=F("normal_rating_count") - F("extra_overlap"))
+        .filter(deficit__lt=client.overlap)
+        .filter(~Exists(Rating.objects.filter(creative=OuterRef("pk"), rater=rater, kind=Rating.Kind.NORMAL)))
+        .filter(~Exists(Skip.objects.filter(creative=OuterRef("pk"), rater=rater)))
+        .filter(~Exists(active_leases.filter(rater=rater)))
+        .alias(taken=F("normal_rating_count") + Coalesce(Subquery(leased, output_field=IntegerField()), Value(0)))
+        .filter(taken__lt=client.overlap + F("extra_overlap"))
+        .order_by("deficit", "-queue_priority", "id")
+    )
+
+
+def rater_progress(*, client: Client, rater: AbstractBaseUser) -> tuple[int, int]:
+    """(ratings the rater submitted today in this client, items left in their queue, capped)."""
+    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    done_today = Rating.objects.filter(client=client, rater=rater, submitted_at__gte=midnight).count()
+    return done_today, queue_waiting_count(client=client, rater=rater)
+
+
+def queue_waiting_count(*, client: Client, rater: AbstractBaseUser) -> int:
+    """How many creatives wait for this rater, counted up to QUEUE_COUNT_CAP + 1."""
+    ids = creative_list_for_queue(client=client, rater=rater).values("id")[: QUEUE_COUNT_CAP + 1]
+    return Creative.objects.filter(id__in=Subquery(ids)).count()
+
+
+def gold_reference_scores(*, creative: Creative) -> dict[str, int]:
+    """A gold creative's reference scores by criterion id (empty when it is not gold)."""
+    rows = GoldReference.objects.filter(creative=creative).values_list("criterion_id", "value")
+    return {str(criterion_id): value for criterion_id, value in rows}

@@ -1,13 +1,24 @@
-"""Record ratings: validated against the active rubric, idempotent by the client's uuid."""
+"""Record ratings: validated against the active rubric, idempotent by the client's uuid.
+
+The kind of a rating (normal, repeat, gold, calibration) is the server's: it comes from the lease
+the queue handed the rater for that creative. A normal rating bumps the creative's
+`normal_rating_count` and releases the lease in the same transaction, so the queue's count of
+"ratings + active leases" never drops below what is really taken.
+"""
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
-from feedback.models import Client, Creative, Criterion, Rating, Score
+from feedback.models import Client, Creative, Criterion, Lease, Rating, Score
+
+UNDO_WINDOW = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -19,6 +30,7 @@ class RatingInput:
     client_uuid: uuid.UUID
     duration_ms: int | None = None
     shown_at: datetime | None = None
+    # Used only when the rater holds no lease for the creative (imports, scripts).
     kind: str = Rating.Kind.NORMAL
 
 
@@ -31,7 +43,10 @@ def rating_create(
         return existing, False
     creative = _ratable_creative(client=client, creative_id=data.creative_id)
     criteria = list(Criterion.objects.filter(client=client, active=True))
-    values = _validated_scores(criteria, data.scores)
+    values = scores_validate(criteria, data.scores)
+    lease = Lease.objects.filter(client=client, rater=rater, creative=creative).order_by("-created_at").first()
+    kind = lease.kind if lease else data.kind
+    shown_at = data.shown_at or (lease.created_at if lease else None)
     try:
         with transaction.atomic():
             rating = Rating.objects.create(
@@ -39,8 +54,8 @@ def rating_create(
                 creative=creative,
                 rater=rater,
                 client_uuid=data.client_uuid,
-                kind=data.kind,
-                shown_at=data.shown_at,
+                kind=kind,
+                shown_at=shown_at,
                 duration_ms=data.duration_ms,
             )
             Score.objects.bulk_create(
@@ -53,6 +68,7 @@ def rating_create(
                 )
                 for criterion in criteria
             )
+            _after_rating(rating=rating, had_lease=lease is not None)
     except IntegrityError:
         # A concurrent request with the same uuid won the race: answer with its rating.
         existing = _existing(client=client, rater=rater, client_uuid=data.client_uuid)
@@ -60,6 +76,54 @@ def rating_create(
             return existing, False
         raise ValidationError({"creative": ["You have already rated this creative."]}) from None
     return rating, True
+
+
+@transaction.atomic
+def rating_undo(*, client: Client, rater: AbstractBaseUser, rating_id: int) -> Lease:
+    """Delete the rater's own rating submitted under a minute ago; the creative is leased back to them.
+
+    Its scores go with it (cascade). Returns the new lease, so the page can show the creative again.
+    """
+    rating = (
+        Rating.objects.select_for_update()
+        .filter(client=client, rater=rater, id=rating_id)
+        .only("id", "creative_id", "kind", "submitted_at")
+        .first()
+    )
+    if rating is None:
+        raise ValidationError({"rating": ["No such rating of yours in this client."]})
+    now = timezone.now()
+    if now - rating.submitted_at > UNDO_WINDOW:
+        raise ValidationError({"rating": ["Ratings can only be undone within 60 seconds."]})
+    if rating.kind == Rating.Kind.NORMAL:
+        Creative.objects.filter(id=rating.creative_id).update(normal_rating_count=F("normal_rating_count") - 1)
+    rating.delete()
+    return Lease.objects.create(
+        client=client, creative_id=rating.creative_id, rater=rater, kind=rating.kind,
+        created_at=now, expires_at=now + timedelta(seconds=client.lease_seconds),
+    )
+
+
+def normal_rating_counts_refresh(*, client: Client) -> int:
+    """Recount every creative's normal ratings; call after loading ratings in bulk (bypassing rating_create)."""
+    counts = (
+        Rating.objects.filter(creative=OuterRef("pk"), kind=Rating.Kind.NORMAL)
+        .order_by()
+        .values("creative")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return Creative.objects.filter(client=client).update(
+        normal_rating_count=Coalesce(Subquery(counts, output_field=IntegerField()), Value(0))
+    )
+
+
+def _after_rating(*, rating: Rating, had_lease: bool) -> None:
+    """Count a normal rating on its creative and release the rater's lease, in the rating's transaction."""
+    if rating.kind == Rating.Kind.NORMAL:
+        Creative.objects.filter(id=rating.creative_id).update(normal_rating_count=F("normal_rating_count") + 1)
+    if had_lease:
+        Lease.objects.filter(rater_id=rating.rater_id, creative_id=rating.creative_id).delete()
 
 
 def _existing(*, client: Client, rater: AbstractBaseUser, client_uuid: uuid.UUID) -> Rating | None:
@@ -80,7 +144,8 @@ def _ratable_creative(*, client: Client, creative_id: int) -> Creative:
     return creative
 
 
-def _validated_scores(criteria: list[Criterion], scores: dict[str, int]) -> dict[int, int]:
+def scores_validate(criteria: list[Criterion], scores: dict[str, int]) -> dict[int, int]:
+    """Check one score per active criterion, each an integer on its scale; map criterion id to value."""
     if not criteria:
         raise ValidationError({"scores": ["This client has no active criteria to rate."]})
     by_id = {str(criterion.id): criterion for criterion in criteria}
