@@ -20,4 +20,5 @@ urlpatterns = [
     ),
     path("clients/<slug:client_slug>/", include(client_router.urls)),
     path("clients/<slug:client_slug>/", include("feedback.api.quality_urls")),
+    path("clients/<slug:client_slug>/", include("feedback.api.queue_urls")),
 ]

@@ -14,6 +14,7 @@ from feedback.selectors import (
     creative_filter_tag,
     creative_list,
     criterion_list,
+    gold_reference_scores,
     rating_list,
 )
 from feedback.services.creatives import (
@@ -191,6 +192,8 @@ class RatingViewSet(ClientScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
             ),
         )
         rating = get_object_or_404(self.get_queryset(), pk=rating.pk) if not created else rating
-        return Response(
-            s.RatingSerializer(rating).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
-        )
+        body = s.RatingSerializer(rating).data
+        if rating.kind == Rating.Kind.CALIBRATION:
+            # Calibration teaches the scale: the rater sees the manager's reference right after rating.
+            body["reference"] = gold_reference_scores(creative=rating.creative)
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
