@@ -2,12 +2,15 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from feedback.web import views
+from feedback.web import rating_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("rate/<slug:client_slug>/", rating_views.rate, name="rate"),
+    path("c/<slug:client_slug>/creatives/", rating_views.creative_list_page, name="creative-list"),
+    path("c/<slug:client_slug>/creatives/<int:creative_id>/", rating_views.creative_detail, name="creative-detail"),
     path(
         "c/<slug:client_slug>/creatives/<int:creative_id>/<str:variant>/",
         views.creative_file,

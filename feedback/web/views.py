@@ -5,15 +5,17 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from feedback.models import Creative
-from feedback.selectors import client_list_for_user
+from feedback.selectors import QUEUE_COUNT_CAP, client_list_for_user, queue_waiting_count
 from feedback.web.access import client_for_page
 
 
 @login_required
 def home(request):
-    """The clients I belong to, my role in each."""
+    """The clients I belong to, my role in each, and how many creatives wait for me to rate."""
     clients = client_list_for_user(user=request.user)
-    return render(request, "feedback/home.html", {"clients": clients})
+    for client, _ in clients:
+        client.waiting_for_me = queue_waiting_count(client=client, rater=request.user)
+    return render(request, "feedback/home.html", {"clients": clients, "count_cap": QUEUE_COUNT_CAP})
 
 
 @login_required

@@ -1,0 +1,86 @@
+"""Rating pages: the keyboard-first rating page, and managers' creative page with gold references."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from feedback.models import Creative, Role
+from feedback.selectors import QUEUE_COUNT_CAP, criterion_list, gold_reference_scores, rater_progress
+from feedback.services.gold import gold_clear, gold_set
+from feedback.services.ratings import UNDO_WINDOW
+from feedback.web.access import client_for_page
+
+
+@login_required
+@require_GET
+def rate(request, client_slug: str):
+    """One creative at a time; the page's script drives the queue API with the session."""
+    client, membership = client_for_page(user=request.user, slug=client_slug)
+    criteria = [
+        {"id": c.id, "name": c.name, "question": c.question, "min": c.scale_min, "max": c.scale_max,
+         "points": [(p, c.anchors.get(str(p), "")) for p in range(c.scale_min, c.scale_max + 1)]}
+        for c in criterion_list(client=client, active_only=True)
+    ]
+    done_today, left = rater_progress(client=client, rater=request.user)
+    config = {
+        "api": f"/api/v1/clients/{client.slug}/",
+        "criteria": [{"id": c["id"], "name": c["name"]} for c in criteria],
+        "undoSeconds": int(UNDO_WINDOW.total_seconds()),
+        "countCap": QUEUE_COUNT_CAP,
+    }
+    context = {
+        "client": client, "membership": membership, "criteria": criteria, "config": config,
+        "done_today": done_today, "left": min(left, QUEUE_COUNT_CAP), "left_capped": left > QUEUE_COUNT_CAP,
+    }
+    return render(request, "feedback/rate.html", context)
+
+
+@login_required
+@require_GET
+def creative_list_page(request, client_slug: str):
+    """Managers: the client's creatives, gold ones marked, newest first."""
+    client, _ = client_for_page(user=request.user, slug=client_slug, minimum_role=Role.MANAGER)
+    queryset = Creative.objects.filter(client=client).order_by("-id").only(
+        "id", "external_id", "headline", "archived", "is_gold", "normal_rating_count"
+    )
+    page = Paginator(queryset, 50).get_page(request.GET.get("page"))
+    return render(request, "feedback/creative_list.html", {"client": client, "page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def creative_detail(request, client_slug: str, creative_id: int):
+    """Managers: one creative, and a form to set (or remove) its gold reference scores."""
+    client, _ = client_for_page(user=request.user, slug=client_slug, minimum_role=Role.MANAGER)
+    creative = get_object_or_404(Creative, client=client, id=creative_id)
+    criteria = list(criterion_list(client=client, active_only=True))
+    errors = []
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "clear":
+                gold_clear(client=client, creative=creative)
+                messages.success(request, "Gold reference removed.")
+            else:
+                gold_set(client=client, creative=creative, scores=_posted_scores(request, criteria), by=request.user)
+                messages.success(request, "Gold reference saved.")
+            return redirect("creative-detail", client_slug=client.slug, creative_id=creative.id)
+        except ValidationError as exc:
+            errors = exc.messages
+    reference = gold_reference_scores(creative=creative)
+    rows = [
+        {"criterion": c, "points": range(c.scale_min, c.scale_max + 1), "value": reference.get(str(c.id))}
+        for c in criteria
+    ]
+    context = {"client": client, "creative": creative, "rows": rows, "errors": errors}
+    return render(request, "feedback/creative_detail.html", context)
+
+
+def _posted_scores(request, criteria) -> dict[str, int]:
+    scores = {}
+    for criterion in criteria:
+        raw = request.POST.get(f"score-{criterion.id}", "")
+        if raw.strip().lstrip("-").isdigit():
+            scores[str(criterion.id)] = int(raw)
+    return scores
