@@ -8,5 +8,6 @@ urlpatterns = [
     path("api/v1/", include("feedback.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("review/<slug:client_slug>/", include("feedback.web.review_urls")),
     path("", include("feedback.web.urls")),
 ]
