@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from feedback.models import Client, Creative, Criterion, Lease, Rating, Score
+from feedback.services.quality import quality_request
 
 UNDO_WINDOW = timedelta(seconds=60)
 
@@ -75,6 +76,8 @@ def rating_create(
         if existing is not None:
             return existing, False
         raise ValidationError({"creative": ["You have already rated this creative."]}) from None
+    # Debounced: a burst of ratings queues one recompute; never blocks or fails the rating.
+    transaction.on_commit(lambda: quality_request(client_id=client.id))
     return rating, True
 
 
