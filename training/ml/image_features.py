@@ -77,12 +77,12 @@ def _open(image: bytes | Image.Image) -> Image.Image:
 
 
 def _hsv_histograms(hsv: np.ndarray) -> np.ndarray:
-    hue, sat, val = hsv[..., 0], hsv[..., 1], hsv[..., 2]
+    hue, sat, val = hsv[..., 0].ravel(), hsv[..., 1].ravel(), hsv[..., 2].ravel()
     # Hue of near-grey pixels is noise, so each pixel votes for its hue with its saturation.
-    hue_hist = np.histogram(hue, bins=HUE_BINS, range=(0, 1), weights=sat)[0]
+    hue_hist = np.bincount(_bin(hue, HUE_BINS), weights=sat, minlength=HUE_BINS)
     hue_hist = hue_hist / max(float(sat.sum()), 1e-6)
-    sat_hist = np.histogram(sat, bins=SAT_BINS, range=(0, 1))[0] / sat.size
-    val_hist = np.histogram(val, bins=VAL_BINS, range=(0, 1))[0] / val.size
+    sat_hist = np.bincount(_bin(sat, SAT_BINS), minlength=SAT_BINS) / sat.size
+    val_hist = np.bincount(_bin(val, VAL_BINS), minlength=VAL_BINS) / val.size
     return np.concatenate([hue_hist, sat_hist, val_hist])
 
 
@@ -97,7 +97,7 @@ def _colourfulness(rgb: np.ndarray) -> float:
 
 
 def _light_statistics(luma: np.ndarray) -> list[float]:
-    hist = np.histogram(luma, bins=LUMA_BINS, range=(0, 1))[0] / luma.size
+    hist = np.bincount(_bin(luma.ravel(), LUMA_BINS), minlength=LUMA_BINS) / luma.size
     nonzero = hist[hist > 0]
     entropy = float(-(nonzero * np.log2(nonzero)).sum()) / math.log2(LUMA_BINS)
     return [
@@ -130,3 +130,8 @@ def _text_area_fraction(luma: np.ndarray, grad: np.ndarray) -> float:
     blocks_grad = grad.reshape(n, block, n, block).mean(axis=(1, 3))
     blocks_std = luma.reshape(n, block, n, block).std(axis=(1, 3))
     return float(((blocks_grad > 0.15) & (blocks_std > 0.2)).mean())
+
+
+def _bin(values: np.ndarray, bins: int) -> np.ndarray:
+    # bincount on clipped indices is several times faster than np.histogram at this size.
+    return np.minimum((values * bins).astype(np.intp), bins - 1)
