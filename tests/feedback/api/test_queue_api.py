@@ -66,7 +66,8 @@ def test_double_submit_with_one_uuid_stores_one_rating(queue, api_as):
 def test_skip_stores_the_reason_and_moves_on(queue, api_as):
     api = api_as(queue["rater"])
     first = api.get(f"/api/v1/clients/{queue['slug']}/queue/next/").json()["creative"]["id"]
-    skipped = api.post(f"/api/v1/clients/{queue['slug']}/queue/skip/", {"creative": first, "reason": "Blurry"}, format="json")
+    body = {"creative": first, "reason": "Blurry"}
+    skipped = api.post(f"/api/v1/clients/{queue['slug']}/queue/skip/", body, format="json")
     after = api.get(f"/api/v1/clients/{queue['slug']}/queue/next/").json()["creative"]["id"]
     assert skipped.status_code == 201
     assert skipped.json() == {"creative": first, "reason": "Blurry"}

@@ -75,7 +75,8 @@ def test_rater_cannot_open_the_gold_page(tenant, logged_in):
 
 def test_session_rating_submit_without_csrf_token_is_refused(tenant, logged_in):
     creative = CreativeFactory(client=tenant["client"])
-    body = {"creative": creative.id, "scores": {str(c.id): 3 for c in tenant["criteria"]}, "client_uuid": str(uuid.uuid4())}
+    scores = {str(c.id): 3 for c in tenant["criteria"]}
+    body = {"creative": creative.id, "scores": scores, "client_uuid": str(uuid.uuid4())}
     browser = logged_in(tenant["rater"], enforce_csrf=True)
     response = browser.post(f"/api/v1/clients/{tenant['client'].slug}/ratings/", body, content_type="application/json")
     assert response.status_code == 403
