@@ -74,24 +74,29 @@ QUEUE_COUNT_CAP = 1000
 
 
 def creative_list_for_queue(
-    *, client: Client, rater: AbstractBaseUser, now: datetime | None = None
+    *, client: Client, rater: AbstractBaseUser, now: datetime | None = None, include_held: bool = False
 ) -> QuerySet[Creative]:
     """Creatives the rater may still rate as normal, in queue order, with others' active leases counted.
 
     Order: fewest normal ratings (less the extra overlap a reviewer asked for), then the highest
     `queue_priority` (model uncertainty), then oldest; it is the partial index `creative_queue_order`.
+    Items the rater already holds a lease on are left out unless `include_held` (for counting).
     """
     now = now or timezone.now()
     active_leases = Lease.objects.filter(creative=OuterRef("pk"), expires_at__gt=now)
-    leased = active_leases.order_by().values("creative").annotate(n=Count("*")).values("n")
-    return (
+    others = active_leases.exclude(rater=rater).order_by().values("creative").annotate(n=Count("*")).values("n")
+    queryset = (
         Creative.objects.filter(client=client, archived=False, is_gold=False)
         .alias(deficit=F("normal_rating_count") - F("extra_overlap"))
         .filter(deficit__lt=client.overlap)
         .filter(~Exists(Rating.objects.filter(creative=OuterRef("pk"), rater=rater, kind=Rating.Kind.NORMAL)))
         .filter(~Exists(Skip.objects.filter(creative=OuterRef("pk"), rater=rater)))
-        .filter(~Exists(active_leases.filter(rater=rater)))
-        .alias(taken=F("normal_rating_count") + Coalesce(Subquery(leased, output_field=IntegerField()), Value(0)))
+    )
+    if not include_held:
+        queryset = queryset.filter(~Exists(active_leases.filter(rater=rater)))
+    leased_by_others = Coalesce(Subquery(others, output_field=IntegerField()), Value(0))
+    return (
+        queryset.alias(taken=F("normal_rating_count") + leased_by_others)
         .filter(taken__lt=client.overlap + F("extra_overlap"))
         .order_by("deficit", "-queue_priority", "id")
     )
@@ -105,8 +110,8 @@ def rater_progress(*, client: Client, rater: AbstractBaseUser) -> tuple[int, int
 
 
 def queue_waiting_count(*, client: Client, rater: AbstractBaseUser) -> int:
-    """How many creatives wait for this rater, counted up to QUEUE_COUNT_CAP + 1."""
-    ids = creative_list_for_queue(client=client, rater=rater).values("id")[: QUEUE_COUNT_CAP + 1]
+    """How many creatives wait for this rater (those they hold included), counted up to QUEUE_COUNT_CAP + 1."""
+    ids = creative_list_for_queue(client=client, rater=rater, include_held=True).values("id")[: QUEUE_COUNT_CAP + 1]
     return Creative.objects.filter(id__in=Subquery(ids)).count()
 
 
