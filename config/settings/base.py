@@ -187,6 +187,9 @@ TASTEMAKER_PROMOTION_MARGIN = float(os.environ.get("TASTEMAKER_PROMOTION_MARGIN"
 TASTEMAKER_TARGET_MAE = float(os.environ.get("TASTEMAKER_TARGET_MAE", "0.5"))
 TASTEMAKER_TEXT_ENCODER = os.environ.get("TASTEMAKER_TEXT_ENCODER", "minilm")
 TASTEMAKER_TRAINING_HYPERPARAMETERS = os.environ.get("TASTEMAKER_TRAINING_HYPERPARAMETERS", "{}")
+# Threads torch may use for training and scoring (0: torch decides). On a shared, busy CPU, 1 is
+# far faster than 2: spinning threads fight the other processes for the cores.
+TASTEMAKER_TORCH_THREADS = int(os.environ.get("TASTEMAKER_TORCH_THREADS", "0"))
 
 LOGGING = {
     "version": 1,

@@ -45,3 +45,24 @@ def _set_queue_priority(*, client: Client, rows: list[CreativePrediction]) -> No
     updates = [Creative(id=cid, queue_priority=sum(stds) / len(stds)) for cid, stds in by_creative.items()]
     Creative.objects.filter(client=client).update(queue_priority=0.0)
     Creative.objects.bulk_update(updates, ["queue_priority"], batch_size=2000)
+
+
+@transaction.atomic
+def predictions_upsert(*, client: Client, predictions: list[PredictionInput], model_version: str) -> int:
+    """Store on-demand scores of a few creatives (not out-of-fold) without touching the others."""
+    own_ids = set(
+        Creative.objects.filter(client=client, id__in={p.creative_id for p in predictions}).values_list("id", flat=True)
+    )
+    rows = [
+        CreativePrediction(
+            creative_id=p.creative_id, criterion_id=p.criterion_id, mean=p.mean, std=p.std,
+            out_of_fold=False, model_version=model_version,
+        )
+        for p in predictions
+        if p.creative_id in own_ids
+    ]
+    CreativePrediction.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["creative", "criterion", "out_of_fold"],
+        update_fields=["mean", "std", "model_version", "predicted_at"],
+    )
+    return len(rows)

@@ -1,0 +1,150 @@
+"""Training runs, model versions and the per-creative feature cache of each client's taste model."""
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from feedback.models import Client
+
+
+class TrainingRun(models.Model):
+    """One attempt to train, evaluate and maybe promote a client's model.
+
+    The partial unique constraint allows one queued-or-running run per client: that, not timing,
+    is what makes "exactly one run per client at a time" true under concurrent triggers.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+        CANCELLED = "cancelled"
+
+    class Trigger(models.TextChoices):
+        AUTO = "auto"
+        MANUAL = "manual"
+        SWEEP = "sweep"
+
+    class Outcome(models.TextChoices):
+        NONE = ""
+        PROMOTED = "promoted"
+        KEPT_ACTIVE = "kept_active"
+
+    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
+    FINISHED_STATUSES = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="training_runs")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    trigger = models.CharField(max_length=16, choices=Trigger.choices, default=Trigger.AUTO)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True, help_text="Last hand-over to the broker.")
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    cancel_requested = models.BooleanField(default=False)
+    stage = models.CharField(max_length=32, blank=True, help_text="What the run is doing now.")
+    epoch = models.PositiveIntegerField(default=0)
+    history = models.JSONField(default=list, blank=True, help_text="[{epoch, train_loss, val_loss}]")
+    hyperparameters = models.JSONField(default=dict, blank=True)
+    metrics = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True, default="")
+    outcome_reason = models.TextField(blank=True)
+    model_version = models.ForeignKey(
+        "ModelVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="runs"
+    )
+    celery_task_id = models.CharField(max_length=64, blank=True)
+    device = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client"], condition=Q(status__in=["queued", "running"]),
+                name="training_run_one_active_per_client",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "running", "succeeded", "failed", "cancelled"]),
+                name="training_run_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(trigger__in=["auto", "manual", "sweep"]), name="training_run_trigger_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "heartbeat_at"], name="training_run_status_beat"),
+            models.Index(fields=["client", "-requested_at"], name="training_run_client_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"training run {self.pk} of {self.client_id} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES
+
+
+class ModelVersion(models.Model):
+    """A trained model of one client, with everything its model card shows.
+
+    Every successful run makes a version, promoted or not, so a rejected candidate stays on
+    record with its reason; at most one version per client is active (partial unique).
+    """
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="model_versions")
+    version = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    artifact = models.CharField(max_length=300, help_text="Checkpoint path in default storage.")
+    is_active = models.BooleanField(default=False)
+    promoted = models.BooleanField(default=False)
+    reason = models.TextField(blank=True, help_text="Why it was promoted or not.")
+    metrics = models.JSONField(default=dict, blank=True)
+    hyperparameters = models.JSONField(default=dict, blank=True)
+    duration_s = models.FloatField(default=0.0)
+    device = models.CharField(max_length=32, blank=True)
+    library_versions = models.JSONField(default=dict, blank=True)
+    dataset_snapshot = models.JSONField(default=dict, blank=True)
+    learning_curve = models.JSONField(default=list, blank=True)
+    readiness = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "version"], name="model_version_unique_per_client"),
+            models.UniqueConstraint(
+                fields=["client"], condition=Q(is_active=True), name="model_version_one_active_per_client"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} v{self.version}{' (active)' if self.is_active else ''}"
+
+
+class FeatureCache(models.Model):
+    """A creative's feature vector, keyed by content, so a retrain embeds only new creatives.
+
+    Text rows are keyed by a hash of the copy, image rows by the image's content hash; the
+    encoder name is part of the key so changing encoders never mixes vectors.
+    """
+
+    class Kind(models.TextChoices):
+        TEXT = "text"
+        IMAGE = "image"
+
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    encoder = models.CharField(max_length=64)
+    content_hash = models.CharField(max_length=64)
+    vector = models.BinaryField(help_text="float32 little-endian")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "encoder", "content_hash"], name="feature_cache_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}/{self.encoder}/{self.content_hash[:12]}"

@@ -1,0 +1,155 @@
+"""Held-out evaluation, the promotion rule, the learning curve and predictions for the checker."""
+import math
+
+import numpy as np
+from django.conf import settings
+
+from feedback.models import Client
+from feedback.selectors import creative_feature_rows, criterion_list
+from feedback.services.predictions import PredictionInput, predictions_replace
+from training.ml import (
+    TrainConfig,
+    evaluate,
+    explain_labels_needed,
+    is_better,
+    learning_curve,
+    mean_baseline,
+    predict,
+    predict_normalised,
+    predict_with_uncertainty,
+    summarise,
+    train,
+)
+from training.models import ModelVersion
+from training.services.artifacts import ArtifactError, artifact_load
+from training.services.datasets import ClientDataset, feature_matrix_for
+from training.services.features import text_encoder_name
+
+
+def evaluate_model(*, model, data: ClientDataset, train_set, held_out) -> dict:
+    """MAE and Spearman per criterion in rating points, for the model and the predict-the-mean baseline."""
+    names = data.spec.criterion_names
+    target = data.spec.denormalise(held_out.targets)
+    pred = data.spec.denormalise(predict_normalised(model, held_out.features).clip(0.0, 1.0))
+    baseline = data.spec.denormalise(mean_baseline(train_set.targets, len(held_out)))
+    new = evaluate(pred, target, criteria=names)
+    base = evaluate(baseline, target, criteria=names)
+    return {"criteria": new, "baseline": base, "summary": summarise(new), "baseline_summary": summarise(base)}
+
+
+def evaluate_active(*, version: ModelVersion | None, data: ClientDataset, device: str) -> tuple[dict | None, str]:
+    """The active model on the same held-out creatives, on the criteria both models know."""
+    if version is None:
+        return None, "no active model yet"
+    if version.hyperparameters.get("text_encoder", text_encoder_name()) != text_encoder_name():
+        return None, f"active v{version.version} used another text encoder; not comparable"
+    try:
+        checkpoint = artifact_load(name=version.artifact, device=device)
+    except ArtifactError as exc:
+        return None, f"active v{version.version} cannot be loaded ({exc})"
+    rows = np.flatnonzero(data.held_out)
+    creatives = creative_feature_rows(client=version.client, creative_ids=[data.creative_ids[i] for i in rows])
+    by_id = {c.id: c for c in creatives}
+    features = feature_matrix_for(creatives=[by_id[data.creative_ids[i]] for i in rows], spec=checkpoint.spec)
+    pred = predict(checkpoint.model, features, checkpoint.spec)
+    target = data.spec.denormalise(data.dataset.targets[rows])
+    own = {name: k for k, name in enumerate(checkpoint.spec.criterion_names)}
+    metrics = {}
+    for k, name in enumerate(data.spec.criterion_names):
+        if name in own:
+            metrics[name] = evaluate(pred[:, [own[name]]], target[:, [k]], criteria=[name])[name]
+    note = f"active v{version.version}"
+    return {"criteria": metrics, "summary": summarise(metrics), "version": version.version}, note
+
+
+def promotion_decision(*, new: dict, active: dict | None, active_note: str) -> tuple[bool, str]:
+    """Promote only a model that beats the active one (or, with none usable, the mean baseline)."""
+    margin = settings.TASTEMAKER_PROMOTION_MARGIN
+    new_mae = new["summary"]["mae"]
+    if active is None:
+        if is_better(new["criteria"], new["baseline"], margin=0.0):
+            return True, f"{active_note}; beats the predict-the-mean baseline (MAE {new_mae:.3f} vs " \
+                         f"{new['baseline_summary']['mae']:.3f})"
+        return False, f"{active_note}; does not beat the predict-the-mean baseline"
+    shared = {name: new["criteria"][name] for name in active["criteria"]}
+    old_mae = active["summary"]["mae"]
+    if is_better(shared, active["criteria"], margin=margin):
+        return True, f"beats {active_note} by more than the margin {margin} (MAE {_f(new_mae)} vs {_f(old_mae)})"
+    return False, f"does not beat {active_note} by the margin {margin} (MAE {_f(new_mae)} vs {_f(old_mae)})"
+
+
+def learning_curve_and_readiness(*, data: ClientDataset, config: TrainConfig, result, fractions, client: Client,
+                                 device: str) -> tuple[list[dict], dict]:
+    """Held-out error against clean labels, and what reaching TASTEMAKER_TARGET_MAE would take."""
+    train_set, held_out = data.dataset.subset(~data.held_out), data.dataset.subset(data.held_out)
+    span = float(np.mean([c.high - c.low for c in data.spec.criteria]))
+    points = learning_curve(train_set, tuple(fractions), config, eval_set=held_out, device=device) if fractions else []
+    full = summarise(evaluate(predict_normalised(result.model, held_out.features), held_out.targets))["mae"]
+    curve = [(int(p.n_labels), float(p.mae) * span) for p in points] + [(train_set.n_labels, float(full) * span)]
+    target = settings.TASTEMAKER_TARGET_MAE
+    needed = explain_labels_needed(curve, target)
+    have = train_set.n_labels
+    readiness = {"target_mae": target, "labels_now": have, "labels_needed": needed.n_labels, "reason": needed.reason,
+                 "median_seconds_per_rating": data.median_rating_s, "overlap": client.overlap}
+    if needed.n_labels is not None:
+        extra = max(0, needed.n_labels - have)
+        readiness["extra_labels"] = extra
+        readiness["extra_creatives"] = math.ceil(extra / max(client.overlap, 1))
+        seconds = data.median_rating_s or 0.0
+        readiness["rater_hours"] = round(extra * seconds / 3600.0, 2)
+        scale = needed.n_labels / max(have, 1)
+        readiness["retrain_minutes"] = round(result.duration_s * scale / 60.0, 2)
+    return [{"n_labels": n, "mae": round(m, 4)} for n, m in curve], readiness
+
+
+def out_of_fold_predictions(*, client: Client, data: ClientDataset, model, config: TrainConfig, folds: int,
+                            version_label: str, device: str, samples: int) -> int:
+    """Predictions from models that did not see the creative, for the checker's model-disagreement flag.
+
+    Held-out creatives are scored by the new model; training creatives by `folds` models each trained
+    on the other folds (skipped when folds < 2).
+    """
+    n, k = data.dataset.targets.shape
+    mean, std = np.full((n, k), np.nan, np.float32), np.full((n, k), np.nan, np.float32)
+    held = np.flatnonzero(data.held_out)
+    _fill(mean, std, held, model, data, samples)
+    train_rows = np.flatnonzero(~data.held_out)
+    if folds >= 2 and len(train_rows) >= 2 * folds:
+        fold_of = np.random.default_rng(config.seed).permutation(len(train_rows)) % folds
+        for fold in range(folds):
+            fitted = train(data.dataset.subset(train_rows[fold_of != fold]), config, device=device).model
+            _fill(mean, std, train_rows[fold_of == fold], fitted, data, samples)
+    rows = [
+        PredictionInput(data.creative_ids[i], data.criteria[j].id, float(mean[i, j]), float(std[i, j]))
+        for i in range(n) for j in range(k) if not np.isnan(mean[i, j])
+    ]
+    return predictions_replace(client=client, predictions=rows, model_version=version_label, out_of_fold=True)
+
+
+def store_active_predictions(*, client: Client, device: str, samples: int) -> int:
+    """Score every live creative with the active model; the stored std ranks the rating queue."""
+    version = ModelVersion.objects.filter(client=client, is_active=True).first()
+    if version is None:
+        return 0
+    checkpoint = artifact_load(name=version.artifact, device=device)
+    creatives = creative_feature_rows(client=client)
+    features = feature_matrix_for(creatives=creatives, spec=checkpoint.spec, device=device)
+    scored = predict_with_uncertainty(checkpoint.model, features, samples, spec=checkpoint.spec)
+    ids = {c.name: c.id for c in criterion_list(client=client)}
+    rows = [
+        PredictionInput(creative.id, ids[name], float(scored.mean[i, j]), float(scored.std[i, j]))
+        for i, creative in enumerate(creatives)
+        for j, name in enumerate(checkpoint.spec.criterion_names) if name in ids
+    ]
+    return predictions_replace(client=client, predictions=rows, model_version=f"v{version.version}", out_of_fold=False)
+
+
+def _fill(mean: np.ndarray, std: np.ndarray, rows: np.ndarray, model, data: ClientDataset, samples: int) -> None:
+    if len(rows) == 0:
+        return
+    scored = predict_with_uncertainty(model, data.dataset.features[rows], samples, spec=data.spec)
+    mean[rows], std[rows] = scored.mean, scored.std
+
+
+def _f(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"

@@ -1,0 +1,62 @@
+"""Score creatives with a client's active model: mean and MC-dropout spread per criterion."""
+import threading
+
+from django.core.exceptions import ValidationError
+
+from feedback.models import Client
+from feedback.selectors import creative_feature_rows, criterion_list
+from feedback.services.predictions import PredictionInput, predictions_upsert
+from training.ml import Checkpoint, predict_with_uncertainty
+from training.models import ModelVersion
+from training.services.artifacts import artifact_load
+from training.services.datasets import feature_matrix_for
+
+MC_SAMPLES = 20
+MAX_CREATIVES = 500
+_loaded: dict[tuple[int, str], Checkpoint] = {}
+_lock = threading.Lock()
+
+
+class NoActiveModel(Exception):
+    """The client has no promoted model yet."""
+
+
+def score_creatives(*, client: Client, creative_ids: list[int]) -> tuple[ModelVersion, list[dict]]:
+    """Predicted scores of the client's creatives by its active model; stored for the creative pages."""
+    if not creative_ids or len(creative_ids) > MAX_CREATIVES:
+        raise ValidationError({"creatives": [f"Give between 1 and {MAX_CREATIVES} creative ids."]})
+    version = ModelVersion.objects.filter(client=client, is_active=True).first()
+    if version is None:
+        raise NoActiveModel(f"{client.name} has no trained model yet.")
+    checkpoint = _checkpoint(version)
+    creatives = creative_feature_rows(client=client, creative_ids=list(dict.fromkeys(creative_ids)))
+    unknown = sorted(set(creative_ids) - {c.id for c in creatives})
+    if unknown:
+        raise ValidationError({"creatives": [f"Not creatives of this client: {unknown}."]})
+    features = feature_matrix_for(creatives=creatives, spec=checkpoint.spec)
+    scored = predict_with_uncertainty(checkpoint.model, features, MC_SAMPLES, spec=checkpoint.spec)
+    names = checkpoint.spec.criterion_names
+    results = [
+        {"creative": c.id, "scores": {n: {"mean": round(float(scored.mean[i, j]), 4),
+                                          "std": round(float(scored.std[i, j]), 4)} for j, n in enumerate(names)}}
+        for i, c in enumerate(creatives)
+    ]
+    ids = {c.name: c.id for c in criterion_list(client=client)}
+    predictions_upsert(
+        client=client, model_version=f"v{version.version}",
+        predictions=[
+            PredictionInput(c.id, ids[n], float(scored.mean[i, j]), float(scored.std[i, j]))
+            for i, c in enumerate(creatives) for j, n in enumerate(names) if n in ids
+        ],
+    )
+    return version, results
+
+
+def _checkpoint(version: ModelVersion) -> Checkpoint:
+    # Scoring is called per request; a loaded model is kept per (version, artifact) in the process.
+    key = (version.id, version.artifact)
+    with _lock:
+        if key not in _loaded:
+            _loaded.clear()  # keep one model per process; a worker serves few clients at a time
+            _loaded[key] = artifact_load(name=version.artifact)
+        return _loaded[key]
