@@ -2,14 +2,19 @@
 from celery import shared_task
 
 from feedback.models import Client
-from feedback.services.quality import quality_recompute, quality_sweep, quality_training_notify
+from feedback.services.quality import (
+    quality_debounce_defer,
+    quality_recompute,
+    quality_sweep,
+    quality_training_notify,
+)
 
 
 @shared_task(name="feedback.quality_recompute", acks_late=True, soft_time_limit=900, time_limit=960)
 def quality_recompute_task(client_id: int) -> int | None:
-    """Recompute one client's label quality; a duplicate delivery finds nothing queued and does nothing."""
+    """Recompute one client's label quality, once ratings stop streaming in; duplicates are harmless."""
     client = Client.objects.filter(id=client_id).first()
-    if client is None:
+    if client is None or quality_debounce_defer(client=client):
         return None
     run = quality_recompute(client=client)
     if run.status == run.Status.DONE:

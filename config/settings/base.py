@@ -172,6 +172,10 @@ CELERY_BEAT_SCHEDULE = {
 # to the broker again. QUALITY_STALE_RUN_SECONDS (600): a running run silent this long is failed
 # and requested again. QUALITY_BOOTSTRAP_SAMPLES (1000) / QUALITY_WEEKLY_BOOTSTRAP_SAMPLES (200):
 # bootstrap replicates for alpha's interval overall and per week.
+# QUALITY_DEBOUNCE_SECONDS (3): a queued run waits until the client's ratings pause this long ...
+# QUALITY_DEBOUNCE_MAX_SECONDS (60): ... but runs at the latest this long after it was requested.
+QUALITY_DEBOUNCE_SECONDS = float(os.environ.get("QUALITY_DEBOUNCE_SECONDS", "3"))
+QUALITY_DEBOUNCE_MAX_SECONDS = float(os.environ.get("QUALITY_DEBOUNCE_MAX_SECONDS", "60"))
 QUALITY_REQUEUE_AFTER_SECONDS = int(os.environ.get("QUALITY_REQUEUE_AFTER_SECONDS", "60"))
 QUALITY_STALE_RUN_SECONDS = int(os.environ.get("QUALITY_STALE_RUN_SECONDS", "600"))
 QUALITY_BOOTSTRAP_SAMPLES = int(os.environ.get("QUALITY_BOOTSTRAP_SAMPLES", "1000"))

@@ -18,7 +18,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from config.celery_app import app as celery_app
-from feedback.models import Client, QualityRun
+from feedback.models import Client, QualityRun, Rating
 from feedback.quality import QualityReport, assess_quality
 from feedback.services.quality_persist import quality_report_store
 from feedback.services.quality_table import LoadedRatings, quality_table_load
@@ -49,20 +49,41 @@ def quality_request(*, client_id: int) -> bool:
     return False
 
 
-def quality_run_enqueue(*, run_id: int) -> bool:
+def quality_run_enqueue(*, run_id: int, countdown: float = 0) -> bool:
     """Hand a queued run to the broker; never raises when the broker is down (the sweep retries)."""
     run = QualityRun.objects.filter(id=run_id).values("client_id").first()
     if run is None:
         return False
     try:
         celery_app.send_task(
-            QUALITY_TASK, kwargs={"client_id": run["client_id"]}, queue=QUALITY_QUEUE, retry=False
+            QUALITY_TASK, kwargs={"client_id": run["client_id"]}, queue=QUALITY_QUEUE, retry=False,
+            countdown=countdown or None,
         )
     except (BrokerError, OSError) as exc:
         logger.warning("Broker unavailable, quality run %s stays queued for the sweep: %s", run_id, exc)
         return False
     QualityRun.objects.filter(id=run_id).update(enqueued_at=timezone.now())
     return True
+
+
+def quality_debounce_defer(*, client: Client) -> bool:
+    """While ratings are still streaming in, push the queued run back instead of running it now.
+
+    A trailing debounce: the run waits until the client has been quiet for
+    QUALITY_DEBOUNCE_SECONDS, but never longer than QUALITY_DEBOUNCE_MAX_SECONDS after it was
+    requested, so a steady stream of ratings still gets a fresh report regularly.
+    """
+    quiet = settings.QUALITY_DEBOUNCE_SECONDS
+    run = QualityRun.objects.filter(client=client, status=QualityRun.Status.QUEUED).first()
+    if not quiet or run is None:
+        return False
+    now = timezone.now()
+    if run.requested_at < now - timedelta(seconds=settings.QUALITY_DEBOUNCE_MAX_SECONDS):
+        return False
+    latest = Rating.objects.filter(client=client).order_by("-id").values_list("submitted_at", flat=True).first()
+    if latest is None or latest < now - timedelta(seconds=quiet):
+        return False
+    return quality_run_enqueue(run_id=run.id, countdown=quiet)
 
 
 def quality_recompute(*, client: Client, progress: Callable[[str], None] | None = None) -> QualityRun:

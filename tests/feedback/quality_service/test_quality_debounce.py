@@ -105,3 +105,32 @@ def test_only_one_active_run_per_client_is_a_database_invariant(tenant):
     QualityRun.objects.create(client=tenant["client"])
     with pytest.raises(IntegrityError), transaction.atomic():
         QualityRun.objects.create(client=tenant["client"], status="running")
+
+
+def test_queued_run_is_deferred_while_ratings_stream_in(tenant, broker, settings):
+    from feedback.services.quality import quality_debounce_defer
+    from tests.feedback.quality_service.quality_data import rate
+
+    settings.QUALITY_DEBOUNCE_SECONDS = 3
+    rate(CreativeFactory(client=tenant["client"]), UserFactory(), 3)
+    quality_request(client_id=tenant["client"].id)
+    assert quality_debounce_defer(client=tenant["client"]) is True
+    assert broker.zcard("unacked") == 0 and broker.llen("quality") == 1
+
+
+def test_deferral_stops_once_the_run_waited_the_maximum(tenant, broker, settings):
+    from feedback.services.quality import quality_debounce_defer
+    from tests.feedback.quality_service.quality_data import rate
+
+    settings.QUALITY_DEBOUNCE_SECONDS, settings.QUALITY_DEBOUNCE_MAX_SECONDS = 3, 60
+    rate(CreativeFactory(client=tenant["client"]), UserFactory(), 3)
+    quality_request(client_id=tenant["client"].id)
+    QualityRun.objects.update(requested_at=timezone.now() - timedelta(minutes=2))
+    assert quality_debounce_defer(client=tenant["client"]) is False
+
+
+def test_no_deferral_when_the_client_is_quiet(tenant, settings):
+    from feedback.services.quality import quality_debounce_defer
+
+    quality_request(client_id=tenant["client"].id)
+    assert quality_debounce_defer(client=tenant["client"]) is False
