@@ -71,7 +71,11 @@ def retrain_check(*, client_id: int, trigger: str = TrainingRun.Trigger.AUTO) ->
 def training_run_request(
     *, client: Client, requested_by: AbstractBaseUser | None, trigger: str, hyperparameters: dict | None = None
 ) -> TrainingRun:
-    """Create a queued run and send it after commit; if one is already queued or running, return it."""
+    """Create a queued run and send it after commit; if one is already queued or running, return it.
+
+    Call it outside a transaction (or at its end): the IntegrityError of a lost race aborts the
+    savepoint only, and the run that won is read afterwards.
+    """
     try:
         with transaction.atomic():
             run = TrainingRun.objects.create(
@@ -79,12 +83,14 @@ def training_run_request(
                 hyperparameters={**default_hyperparameters(), **(hyperparameters or {})},
             )
             transaction.on_commit(lambda: training_run_enqueue(run_id=run.id))
-            return run
     except IntegrityError:
         existing = TrainingRun.objects.filter(client=client, status__in=TrainingRun.ACTIVE_STATUSES).first()
         if existing is None:  # it finished between our insert and this read: the caller may try again
             raise
+        existing.was_created = False
         return existing
+    run.was_created = True  # lets the API answer 201 for a new run and 200 for the one already there
+    return run
 
 
 def training_run_cancel(*, run: TrainingRun) -> TrainingRun:

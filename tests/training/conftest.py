@@ -1,4 +1,4 @@
-"""Fixtures for training services: a client whose clean labels carry a learnable signal."""
+"""Fixtures for the training app's tests: a client whose clean labels carry a learnable signal."""
 import json
 
 import pytest
@@ -10,8 +10,8 @@ TINY = {"hidden": 32, "max_epochs": 60, "patience": 8, "batch_size": 32, "learni
         "oof_folds": 2, "mc_samples": 5}
 
 
-@pytest.fixture(autouse=True)
-def _tiny_training(settings):
+@pytest.fixture
+def tiny_training(settings):
     """Hashing text encoder and a small network, so a whole run takes a second or two."""
     settings.TASTEMAKER_TEXT_ENCODER = "hashing"
     settings.TASTEMAKER_TRAINING_HYPERPARAMETERS = json.dumps(TINY)
@@ -20,7 +20,7 @@ def _tiny_training(settings):
 
 
 @pytest.fixture
-def labelled(db):
+def labelled(db, tiny_training):
     """A client with 2 criteria and 80 creatives, each rated clean by 3 raters; threshold 50."""
     client = ClientFactory(retrain_threshold=50)
     criteria = [CriterionFactory(client=client, order=i) for i in range(2)]

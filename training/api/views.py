@@ -1,0 +1,68 @@
+"""Training API: runs (managers start and cancel), model versions, and scoring with the active model."""
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from feedback.api.tenancy import ClientScopedMixin
+from feedback.models import Role
+from training.api import serializers as s
+from training.selectors import model_version_list, training_run_list
+from training.services.artifacts import ArtifactError
+from training.services.runs import training_run_cancel, training_run_request
+from training.services.scoring import NoActiveModel, score_creatives
+
+
+class TrainingRunViewSet(ClientScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Runs of the client's model: reviewers and managers watch; managers start and cancel."""
+
+    serializer_class = s.TrainingRunSerializer
+    minimum_role = Role.REVIEWER
+    required_roles = {"create": Role.MANAGER, "cancel": Role.MANAGER}
+
+    def get_queryset(self):
+        return training_run_list(client=self.client)
+
+    @extend_schema(request=None, responses={201: s.TrainingRunSerializer, 200: s.TrainingRunSerializer})
+    def create(self, request, client_slug):
+        """Start a run; while one is queued or running, that one is answered with 200."""
+        run = training_run_request(client=self.client, requested_by=request.user, trigger="manual")
+        code = status.HTTP_201_CREATED if run.was_created else status.HTTP_200_OK
+        return Response(self.get_serializer(run).data, status=code)
+
+    @extend_schema(request=None, responses=s.TrainingRunSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, client_slug, pk):
+        run = training_run_cancel(run=self.get_object())
+        return Response(self.get_serializer(run).data)
+
+
+class ModelVersionViewSet(ClientScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The client's model versions, newest first, each with its model card."""
+
+    serializer_class = s.ModelVersionSerializer
+    minimum_role = Role.REVIEWER
+    lookup_field = "version"
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        return model_version_list(client=self.client)
+
+
+class ScoreView(ClientScopedMixin, APIView):
+    """Score creatives with the active model: mean and spread per criterion name (reviewers and up)."""
+
+    minimum_role = Role.REVIEWER
+
+    @extend_schema(request=s.ScoreRequestSerializer, responses={200: dict})
+    def post(self, request, client_slug):
+        form = s.ScoreRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            version, results = score_creatives(client=self.client, creative_ids=form.validated_data["creatives"])
+        except NoActiveModel as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        except ArtifactError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        return Response({"model_version": version.version, "results": results})
