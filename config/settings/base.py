@@ -170,7 +170,7 @@ CELERY_BEAT_SCHEDULE = {
 
 # Label quality. QUALITY_REQUEUE_AFTER_SECONDS (60): a queued run not picked up this long is sent
 # to the broker again. QUALITY_STALE_RUN_SECONDS (600): a running run silent this long is failed
-# and requested again. QUALITY_BOOTSTRAP_SAMPLES (1000) / QUALITY_WEEKLY_BOOTSTRAP_SAMPLES (200):
+# and requested again. QUALITY_BOOTSTRAP_SAMPLES (1000) / QUALITY_WEEKLY_BOOTSTRAP_SAMPLES (100):
 # bootstrap replicates for alpha's interval overall and per week.
 # QUALITY_DEBOUNCE_SECONDS (3): a queued run waits until the client's ratings pause this long ...
 # QUALITY_DEBOUNCE_MAX_SECONDS (60): ... but runs at the latest this long after it was requested.
@@ -179,7 +179,7 @@ QUALITY_DEBOUNCE_MAX_SECONDS = float(os.environ.get("QUALITY_DEBOUNCE_MAX_SECOND
 QUALITY_REQUEUE_AFTER_SECONDS = int(os.environ.get("QUALITY_REQUEUE_AFTER_SECONDS", "60"))
 QUALITY_STALE_RUN_SECONDS = int(os.environ.get("QUALITY_STALE_RUN_SECONDS", "600"))
 QUALITY_BOOTSTRAP_SAMPLES = int(os.environ.get("QUALITY_BOOTSTRAP_SAMPLES", "1000"))
-QUALITY_WEEKLY_BOOTSTRAP_SAMPLES = int(os.environ.get("QUALITY_WEEKLY_BOOTSTRAP_SAMPLES", "200"))
+QUALITY_WEEKLY_BOOTSTRAP_SAMPLES = int(os.environ.get("QUALITY_WEEKLY_BOOTSTRAP_SAMPLES", "100"))
 
 # Training. TASTEMAKER_TRAINING_HEARTBEAT_TIMEOUT_S (120): a running run silent this long is
 # re-queued by the sweep. TASTEMAKER_PROMOTION_MARGIN (0.0): rating points of mean held-out MAE a
