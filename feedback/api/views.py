@@ -1,10 +1,13 @@
 """API views: parse, call one service or selector, shape the answer."""
 import django_filters
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from feedback.api import serializers as s
 from feedback.api.tenancy import ClientScopedMixin
@@ -135,6 +138,23 @@ class CreativeViewSet(ClientScopedMixin, mixins.ListModelMixin, mixins.RetrieveM
         """Archive: creatives are never deleted through the API, so no rating loses its item."""
         creative_archive(creative=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CreativeFileView(ClientScopedMixin, APIView):
+    """A creative's image or thumbnail, streamed only to members of its client (session or token)."""
+
+    @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY})
+    def get(self, request, client_slug: str, creative_id: int, variant: str):
+        creative = get_object_or_404(
+            Creative.objects.only("image", "thumbnail"), client=self.client, id=creative_id
+        )
+        field = {"image": creative.image, "thumbnail": creative.thumbnail}.get(variant)
+        if not field:
+            raise Http404("No such file.")
+        response = FileResponse(field.open("rb"))
+        response["Cache-Control"] = "private, max-age=86400"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
 
 class CriterionViewSet(ClientScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

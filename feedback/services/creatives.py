@@ -36,7 +36,7 @@ class CreativeResult:
 
 def creative_upsert(*, client: Client, data: CreativeInput) -> CreativeResult:
     """Create the creative, or update the one with the same external_id (upsert)."""
-    image = validate_image(data.image) if data.image is not None else None
+    image = _validated_image(data.image)
     with transaction.atomic():
         return _upsert_validated(client=client, data=data, image=image)
 
@@ -65,7 +65,7 @@ def creative_bulk_upsert(*, client: Client, items: list[CreativeInput]) -> list[
 
 def creative_update(*, creative: Creative, data: dict[str, Any]) -> Creative:
     """Change copy, metadata, archive flag or image of an existing creative."""
-    image = validate_image(data.pop("image")) if data.get("image") is not None else None
+    image = _validated_image(data.pop("image", None))
     for name in ("headline", "body", "archived"):
         if name in data:
             setattr(creative, name, data[name])
@@ -105,6 +105,16 @@ def _upsert_validated(*, client: Client, data: CreativeInput, image: ValidatedIm
         client=client, content_hash=creative.content_hash, exclude_id=creative.id
     )
     return CreativeResult(creative=creative, created=created, duplicates=duplicates)
+
+
+def _validated_image(data: bytes | None) -> ValidatedImage | None:
+    """Validate an upload, reporting problems under the `image` field."""
+    if data is None:
+        return None
+    try:
+        return validate_image(data)
+    except ValidationError as exc:
+        raise ValidationError({"image": exc.messages}) from exc
 
 
 def _check_external_id(external_id: str) -> None:

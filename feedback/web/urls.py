@@ -2,6 +2,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from feedback.api.views import CreativeFileView
 from feedback.web import rating_views, views
 
 urlpatterns = [
@@ -13,7 +14,7 @@ urlpatterns = [
     path("c/<slug:client_slug>/creatives/<int:creative_id>/", rating_views.creative_detail, name="creative-detail"),
     path(
         "c/<slug:client_slug>/creatives/<int:creative_id>/<str:variant>/",
-        views.creative_file,
+        CreativeFileView.as_view(),
         name="creative-file",
     ),
 ]
