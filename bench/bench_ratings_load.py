@@ -40,6 +40,7 @@ def main() -> None:
     ).stdout.strip().splitlines()[-1])
     server = _start_gunicorn(env, args.workers)
     try:
+        _warm_up(fixture)
         ceiling = _load(args, target="ceiling", fixture=fixture)
         ratings = _load(args, target="rating", fixture=fixture)
     finally:
@@ -83,18 +84,25 @@ print(json.dumps({"tokens": tokens, "creatives": ids, "criteria": [c.id for c in
 def _start_gunicorn(env: dict, workers: int) -> subprocess.Popen:
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "bench.load_site_wsgi:application", "-b", f"127.0.0.1:{PORT}",
-         "-w", str(workers), "--log-level", "warning"],
+         "-w", str(workers), "--preload", "--log-level", "warning"],
         cwd=ROOT, env=env,
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
-            requests.get(f"http://127.0.0.1:{PORT}/login/", timeout=1)
+            requests.get(f"http://127.0.0.1:{PORT}/login/", timeout=5)
             return server
-        except requests.ConnectionError:
+        except requests.RequestException:
             time.sleep(0.2)
     server.kill()
-    raise SystemExit("gunicorn did not start")
+    raise SystemExit("gunicorn did not answer within 120 s")
+
+
+def _warm_up(fixture: dict) -> None:
+    """Open every worker's database connection before measuring (unmeasured requests)."""
+    for _ in range(40):
+        requests.get(f"http://127.0.0.1:{PORT}/api/v1/clients/",
+                     headers={"Authorization": f"Token {fixture['tokens'][0]}"}, timeout=30)
 
 
 def _load(args, *, target: str, fixture: dict) -> dict:
