@@ -1,0 +1,59 @@
+"""docker-compose.yml describes the production shape with commands that exist in this project."""
+import importlib
+from pathlib import Path
+
+import pytest
+import yaml
+from django.core.management import get_commands
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_compose_has_the_production_services():
+    assert {"postgres", "redis", "web", "worker", "training-worker", "beat"} <= set(COMPOSE["services"])
+
+
+@pytest.mark.parametrize("name", [n for n, s in COMPOSE["services"].items() if "build" in s or "<<" in s or "command" in s])
+def test_every_service_command_exists_in_the_project(name):
+    command = COMPOSE["services"][name].get("command")
+    if command is None or name in {"postgres", "redis"}:
+        return
+    program = command[0]
+    if program == "gunicorn":
+        module, attr = command[1].split(":")
+        assert hasattr(importlib.import_module(module), attr)
+    elif program == "celery":
+        assert command[1:3] == ["-A", "config"]
+        assert importlib.import_module("config").celery_app.main == "tastemaker"
+    elif command[:2] == ["python", "manage.py"]:
+        assert command[2] in get_commands()
+    else:
+        pytest.fail(f"{name}: unknown program {program}")
+
+
+def test_worker_queues_cover_every_routed_queue():
+    from django.conf import settings
+
+    served = set()
+    for service in COMPOSE["services"].values():
+        command = service.get("command") or []
+        if "worker" in command:
+            served |= set(command[command.index("-Q") + 1].split(","))
+    routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+    assert routed | {"default"} <= served
+
+
+def test_dockerfile_referenced_by_compose_exists():
+    build = COMPOSE["x-app"]["build"]
+    assert (ROOT / build["context"] / build["dockerfile"]).is_file()
+
+
+def test_openapi_schema_is_served(client, django_user_model, db):
+    response = client.get("/api/schema/")
+    assert response.status_code == 200 and b"/api/v1/clients/" in response.content
+
+
+def test_api_docs_page_uses_no_cdn(client, db):
+    response = client.get("/api/docs/")
+    assert response.status_code == 200 and b"cdn" not in response.content.lower()
