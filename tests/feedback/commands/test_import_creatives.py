@@ -18,7 +18,7 @@ def acme():
 @pytest.fixture
 def src(tmp_path):
     """The import folder; apart from MEDIA_ROOT, which also lives under tmp_path."""
-    folder = src / "src"
+    folder = tmp_path / "src"
     folder.mkdir()
     return folder
 
