@@ -23,14 +23,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--no-demo", action="store_true", help="Do not load the demo client")
+        parser.add_argument("--demo-creatives", type=int, default=300, help="Size of the demo client")
 
-    def handle(self, *args, port, no_demo, **options):
+    def handle(self, *args, port, no_demo, demo_creatives, **options):
         started = time.monotonic()
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Database ready.")
         if not no_demo and not Client.objects.exists():
             self.stdout.write("Empty database: loading the demo client (one minute or so)…")
-            call_command("seed_demo")
+            call_command("seed_demo", creatives=demo_creatives)
         children = [self._worker(), self._web(port)]
         self._print_ready(port, time.monotonic() - started)
         self._supervise(children)
