@@ -10,8 +10,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from feedback.demo.simulator import CRITERIA, DEMO_RATERS, generate_creatives, simulate_ratings
-from feedback.models import Client, Criterion, Rating, Role, Score
+from feedback.models import Client, Creative, Criterion, Rating, Role, Score
 from feedback.services.creatives import CreativeInput, creative_upsert
+from feedback.services.gold import gold_set
+from feedback.services.quality import quality_recompute
+from feedback.services.ratings import normal_rating_counts_refresh
 from feedback.services.tenancy import client_create, membership_set
 
 DEMO_SLUG = "demo"
@@ -20,6 +23,7 @@ DEMO_STAFF = {"demo-manager": Role.MANAGER, "demo-reviewer": Role.REVIEWER, "dem
 # Simulated ratings are spread over this many past days so weekly agreement has a trend.
 HISTORY_DAYS = 42
 DEMO_ADMIN = "demo-admin"
+GOLD_EVERY = 25
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,9 @@ def demo_seed(*, n_creatives: int = 300, seed: int = 0, progress: Callable[[int,
         for r in DEMO_RATERS
     }
     n_ratings = _store_simulated_ratings(client, criteria, creatives, ids, raters, seed)
+    normal_rating_counts_refresh(client=client)
+    _demo_gold(client, criteria, creatives, ids)
+    quality_recompute(client=client)  # so the review pages have a report to show right away
     return DemoSummary(client=client, creatives=len(creatives), ratings=n_ratings, logins=logins)
 
 
@@ -64,6 +71,14 @@ def _demo_admin() -> None:
     user_model = get_user_model()
     if not user_model.objects.filter(username=DEMO_ADMIN).exists():
         user_model.objects.create_superuser(DEMO_ADMIN, "", DEMO_PASSWORD)
+
+
+def _demo_gold(client, criteria, creatives, ids) -> None:
+    """Every 25th creative is gold, its reference scores the rounded hidden truth."""
+    manager = get_user_model().objects.get(username="demo-manager")
+    for creative in creatives[::GOLD_EVERY]:
+        scores = {str(criteria[name].id): int(round(value)) for name, value in creative.true_scores.items()}
+        gold_set(client=client, creative=Creative.objects.get(id=ids[creative.external_id]), scores=scores, by=manager)
 
 
 def _demo_rubric(client: Client) -> dict[str, Criterion]:
