@@ -36,7 +36,9 @@ class DemoSummary:
     logins: dict[str, str]
 
 
-def demo_seed(*, n_creatives: int = 300, seed: int = 0, progress: Callable[[int, int], None] | None = None) -> DemoSummary:
+def demo_seed(
+    *, n_creatives: int = 300, seed: int = 0, progress: Callable[[int, int], None] | None = None
+) -> DemoSummary:
     """Create the demo client from the simulator; safe to re-run (it upserts and skips rated items)."""
     client, _ = client_create(slug=DEMO_SLUG, name="Demo Brand Co.")
     criteria = _demo_rubric(client)
