@@ -7,6 +7,7 @@ from training.ml.checkpoint import (
     Checkpoint,
     CheckpointError,
     checkpoint_bytes,
+    library_versions,
     load_checkpoint,
     save_checkpoint,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "explain_labels_needed",
     "extrapolate_labels_needed",
     "held_out_split",
+    "library_versions",
     "image_features",
     "image_features_batch",
     "is_better",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import platform
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -32,6 +33,7 @@ class Checkpoint:
     spec: FeatureSpec
     config: TrainConfig
     metrics: dict[str, Any]
+    versions: dict[str, str]
 
 
 def save_checkpoint(
@@ -49,13 +51,12 @@ def save_checkpoint(
         "spec": spec.to_dict(),
         "metrics": to_plain(metrics),
         "state_dict": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
+        "versions": library_versions(),
     }
     torch.save(payload, path_or_buffer)
 
 
-def checkpoint_bytes(
-    model: TasteModel, spec: FeatureSpec, config: TrainConfig, metrics: dict[str, Any]
-) -> bytes:
+def checkpoint_bytes(model: TasteModel, spec: FeatureSpec, config: TrainConfig, metrics: dict[str, Any]) -> bytes:
     """The checkpoint as bytes, for the caller to write atomically to its storage."""
     buffer = io.BytesIO()
     save_checkpoint(model, spec, config, metrics, buffer)
@@ -78,7 +79,13 @@ def load_checkpoint(path_or_buffer: PathOrBuffer | bytes, *, device: str = "cpu"
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
         raise CheckpointError(f"checkpoint does not match TasteModel: {exc}") from exc
     model.to(device).eval()
-    return Checkpoint(model=model, spec=spec, config=config, metrics=payload["metrics"])
+    versions = payload.get("versions", {})
+    return Checkpoint(model=model, spec=spec, config=config, metrics=payload["metrics"], versions=versions)
+
+
+def library_versions() -> dict[str, str]:
+    """Versions that decide whether a checkpoint reproduces: Python, torch, numpy."""
+    return {"python": platform.python_version(), "torch": str(torch.__version__), "numpy": str(np.__version__)}
 
 
 def to_plain(value: Any) -> Any:

@@ -36,10 +36,7 @@ def evaluate(
         # A row mask (n,) selects creatives; a cell mask (n, k) selects single labels.
         present &= mask[:, None] if mask.ndim == 1 else mask
     names = criteria or [str(i) for i in range(target.shape[1])]
-    return {
-        name: _criterion_metrics(pred[present[:, k], k], target[present[:, k], k])
-        for k, name in enumerate(names)
-    }
+    return {name: _criterion_metrics(pred[present[:, k], k], target[present[:, k], k]) for k, name in enumerate(names)}
 
 
 def mean_baseline(train_targets: np.ndarray, n_rows: int | None = None) -> np.ndarray:

@@ -100,9 +100,7 @@ class FeatureSpec:
     def from_dict(cls, data: dict[str, Any]) -> FeatureSpec:
         """Rebuild from `to_dict` output."""
         return cls(
-            criteria=tuple(
-                CriterionScale(str(n), float(lo), float(hi)) for n, lo, hi in data["criteria"]
-            ),
+            criteria=tuple(CriterionScale(str(n), float(lo), float(hi)) for n, lo, hi in data["criteria"]),
             channels=tuple(data["channels"]),
             formats=tuple(data["formats"]),
             text_dim=int(data["text_dim"]),
@@ -170,9 +168,7 @@ def metadata_features(items: list[CreativeMetadata], spec: FeatureSpec) -> np.nd
     return out
 
 
-def build_feature_matrix(
-    text_emb: np.ndarray, image_feat: np.ndarray, metadata_feat: np.ndarray
-) -> np.ndarray:
+def build_feature_matrix(text_emb: np.ndarray, image_feat: np.ndarray, metadata_feat: np.ndarray) -> np.ndarray:
     """Concatenate the three blocks into one float32 matrix (standardised later, in the model)."""
     blocks = [np.asarray(b, dtype=np.float32) for b in (text_emb, image_feat, metadata_feat)]
     rows = {len(b) for b in blocks}

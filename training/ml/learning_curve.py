@@ -49,9 +49,7 @@ def learning_curve(
     for fraction in sorted(fractions):
         subset = dataset.subset(np.sort(order[: max(2, round(fraction * len(dataset)))]))
         model = train(subset, config, device=device).model
-        mae = summarise(evaluate(predict_normalised(model, eval_set.features), eval_set.targets))[
-            "mae"
-        ]
+        mae = summarise(evaluate(predict_normalised(model, eval_set.features), eval_set.targets))["mae"]
         points.append(LearningCurvePoint(subset.n_labels, float("nan") if mae is None else mae))
     return points
 

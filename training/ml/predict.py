@@ -45,8 +45,10 @@ def predict_with_uncertainty(
     seed: int = 0,
 ) -> Prediction:
     """MC dropout: mean and std over `n_samples` stochastic passes, on the rating scales."""
-    # fork_rng keeps the seeded dropout masks from disturbing the caller's RNG stream.
-    with torch.random.fork_rng(devices=[]):
+    device = next(model.parameters()).device
+    cuda_devices = [device.index or 0] if device.type == "cuda" else []
+    # fork_rng keeps the seeded dropout masks from disturbing the caller's RNG streams.
+    with torch.random.fork_rng(devices=cuda_devices):
         torch.manual_seed(seed)
         model.train()  # enables dropout; LayerNorm behaves the same in both modes
         try:

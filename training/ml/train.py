@@ -75,9 +75,7 @@ def train(
     set_seed(config.seed)
     train_rows, val_rows = validation_split(len(dataset), config.val_fraction, config.seed)
     model = _new_model(dataset, config, train_rows).to(device)
-    optimizer = torch.optim.AdamW(
-        model.parameters(), lr=config.lr, weight_decay=config.weight_decay
-    )
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     tensors = _to_tensors(dataset, device)
     # A CPU generator makes the batch order identical on CPU and CUDA.
     shuffler = torch.Generator().manual_seed(config.seed)
@@ -121,9 +119,7 @@ def validation_split(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np
 
 
 def _new_model(dataset: TasteDataset, config: TrainConfig, train_rows: np.ndarray) -> TasteModel:
-    model_config = config.model_config(
-        input_dim=dataset.features.shape[1], n_outputs=dataset.targets.shape[1]
-    )
+    model_config = config.model_config(input_dim=dataset.features.shape[1], n_outputs=dataset.targets.shape[1])
     model = TasteModel(model_config)
     # Statistics from training rows only, so validation loss is an honest held-out estimate.
     model.set_standardisation(*standardisation_stats(dataset.features[train_rows]))

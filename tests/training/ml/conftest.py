@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+import torch
 
 from training.ml import CriterionScale, FeatureSpec, TrainConfig
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_torch_thread() -> Iterator[None]:
+    """Tiny models gain nothing from threads, and on a busy shared CI box spinning threads made
+    these tests ten times slower; one thread keeps the suite fast and its timing stable."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
 
 
 @pytest.fixture

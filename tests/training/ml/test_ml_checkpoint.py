@@ -41,6 +41,7 @@ def test_round_trip_gives_identical_predictions(
     np.testing.assert_array_equal(predict(loaded.model, x, loaded.spec), predict(trained.model, x, spec))
     assert loaded.spec == spec
     assert loaded.config == small_config
+    assert loaded.versions["torch"] == torch.__version__
     assert loaded.metrics == {"appeal": {"mae": pytest.approx(0.3), "spearman": None, "n": 4}}
 
 
