@@ -4,6 +4,8 @@ For each size N it builds a fresh database (`tastemaker_bench_queue`) with one c
 creatives and 10×N normal ratings from 200 raters (COPY, so loading 1M ratings takes about a
 minute), then times 2,000 `GET queue/next/` and 2,000 `POST ratings/` through Django's test client
 in-process (server time: URL routing, token auth, tenancy, service, serializer; no network).
+Wall time includes waiting for PostgreSQL; "cpu" is this process's CPU time per call (Django's
+share), which a busy shared machine inflates less than wall time.
 
     .venv/bin/python bench/bench_queue.py --creatives 10000 100000
 
@@ -158,7 +160,6 @@ def _load(n: int):
 def _measure(client, raters, criteria, *, calls: int) -> dict:
     from django.db import connection
     from django.test import Client as HttpClient
-    from django.test.utils import CaptureQueriesContext
     from rest_framework.authtoken.models import Token
 
     # Production keeps connections (DATABASE_CONN_MAX_AGE, default 60 s); the test settings do not.
@@ -167,6 +168,7 @@ def _measure(client, raters, criteria, *, calls: int) -> dict:
     base = f"/api/v1/clients/{client.slug}/"
     rng = random.Random(11)
     timings = {"next": [], "submit": []}
+    cpu = {"next": [], "submit": []}
     queries = {"next": [], "submit": []}
     kinds = {}
     empty = 0
@@ -174,10 +176,10 @@ def _measure(client, raters, criteria, *, calls: int) -> dict:
         rater = raters[i % len(raters)]
         api = http[rater.id]
         counting = WARMUP <= i < WARMUP + COUNTED
-        with CaptureQueriesContext(connection) as next_q:
-            t0 = time.perf_counter()
+        with _queries(connection, counting) as next_q:
+            c0, t0 = time.process_time(), time.perf_counter()
             response = api.get(f"{base}queue/next/")
-            t1 = time.perf_counter()
+            c1, t1 = time.process_time(), time.perf_counter()
         if response.status_code == 204:
             empty += 1
             continue
@@ -188,20 +190,34 @@ def _measure(client, raters, criteria, *, calls: int) -> dict:
             "client_uuid": str(uuid.uuid4()),
             "duration_ms": 4000,
         }
-        with CaptureQueriesContext(connection) as submit_q:
-            t2 = time.perf_counter()
+        with _queries(connection, counting) as submit_q:
+            c2, t2 = time.process_time(), time.perf_counter()
             submitted = api.post(f"{base}ratings/", body, content_type="application/json")
-            t3 = time.perf_counter()
+            c3, t3 = time.process_time(), time.perf_counter()
         assert submitted.status_code == 201, submitted.content
         if i < WARMUP:
             continue
         timings["next"].append(t1 - t0)
         timings["submit"].append(t3 - t2)
+        cpu["next"].append(c1 - c0)
+        cpu["submit"].append(c3 - c2)
         kinds[assignment["kind"]] = kinds.get(assignment["kind"], 0) + 1
         if counting:
             queries["next"].append(len(next_q))
             queries["submit"].append(len(submit_q))
-    return {"timings": timings, "queries": queries, "kinds": kinds, "empty": empty}
+    return {"timings": timings, "cpu": cpu, "queries": queries, "kinds": kinds, "empty": empty}
+
+
+def _queries(connection, counting: bool):
+    """Capture queries only on the counted calls (the capture log is a bounded deque)."""
+    from contextlib import nullcontext
+
+    from django.test.utils import CaptureQueriesContext
+
+    if not counting:
+        return nullcontext([])
+    connection.queries_log.clear()
+    return CaptureQueriesContext(connection)
 
 
 def _explain(client, rater) -> None:
@@ -226,7 +242,7 @@ def _print_table(rows: list[dict], *, calls: int) -> None:
     out = io.StringIO()
     out.write(f"\nqueue/next and rating submit, server time over {calls:,} calls each (PostgreSQL, in-process)\n")
     out.write(f"{'creatives':>10} {'ratings':>10} {'call':>7} {'p50 ms':>7} {'p99 ms':>7} {'mean ms':>8} "
-              f"{'queries':>8}  kinds served\n")
+              f"{'cpu p50':>8} {'cpu p99':>8} {'queries':>8}  kinds served\n")
     for row in rows:
         for call in ("next", "submit"):
             values = row["timings"][call]
@@ -235,7 +251,9 @@ def _print_table(rows: list[dict], *, calls: int) -> None:
             kinds = ", ".join(f"{k} {v}" for k, v in sorted(row["kinds"].items())) if call == "next" else ""
             out.write(
                 f"{row['n']:>10,} {row['ratings']:>10,} {call:>7} {_ms(values, 0.5):>7.1f} {_ms(values, 0.99):>7.1f} "
-                f"{1000 * statistics.fmean(values):>8.1f} {qtext:>8}  {kinds}\n"
+                f"{1000 * statistics.fmean(values):>8.1f} "
+                f"{_ms(row['cpu'][call], 0.5):>8.1f} {_ms(row['cpu'][call], 0.99):>8.1f} "
+                f"{qtext:>8}  {kinds}\n"
             )
         if row["empty"]:
             out.write(f"{'':>10} ({row['empty']} calls found the queue empty)\n")
