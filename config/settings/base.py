@@ -144,7 +144,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     }
     if CELERY_BROKER_URL.startswith("filesystem")
     # Redis: a message a dead worker held comes back after this; the database sweep acts sooner.
-    else {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))}
+    # max_retries 0: a send while Redis is down fails at once instead of retrying for the connect
+    # timeout inside a web request (the database row is the durable fact; sweeps re-send).
+    else {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")), "max_retries": 0}
 )
 CELERY_BROKER_CONNECTION_TIMEOUT = 2.0
 CELERY_TASK_IGNORE_RESULT = True
