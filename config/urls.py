@@ -10,5 +10,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("review/<slug:client_slug>/", include("feedback.web.review_urls")),
+    path("train/<slug:client_slug>/", include("training.web.urls")),
     path("", include("feedback.web.urls")),
 ]

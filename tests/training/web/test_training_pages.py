@@ -1,0 +1,56 @@
+"""Training pages: overview, live run page, model card (also with a broken artifact), creative scores."""
+import pytest
+from django.test import Client as WebClient
+
+from tests.factories import ClientFactory, MembershipFactory
+from training.models import ModelVersion, TrainingRun
+from training.services.artifacts import artifact_write
+from training.services.execute import training_run_execute
+from training.services.runs import training_run_request
+
+
+def _login(user) -> WebClient:
+    web = WebClient()
+    web.force_login(user)
+    return web
+
+
+@pytest.fixture
+def trained(labelled):
+    run = training_run_request(client=labelled["client"], requested_by=None, trigger="manual")
+    training_run_execute(run_id=run.id)
+    return {**labelled, "run": TrainingRun.objects.get(id=run.id)}
+
+
+def test_overview_run_and_model_pages_render(trained):
+    web, slug = _login(trained["manager"]), trained["client"].slug
+    assert b"Retrain now" in web.get(f"/train/{slug}/").content
+    run_page = web.get(f"/train/{slug}/runs/{trained['run'].id}/")
+    assert run_page.status_code == 200 and b'id="loss"' in run_page.content and b"run-history" in run_page.content
+    card = web.get(f"/train/{slug}/models/1/")
+    assert card.status_code == 200 and b"Model card" in card.content and b"Learning curve" in card.content
+
+
+def test_model_card_with_a_corrupt_artifact_shows_an_error_not_a_crash(trained):
+    artifact_write(name=ModelVersion.objects.get(client=trained["client"]).artifact, data=b"garbage")
+    page = _login(trained["manager"]).get(f"/train/{trained['client'].slug}/models/1/")
+    assert page.status_code == 200 and b"cannot be used" in page.content
+
+
+def test_creative_page_shows_stored_predictions(trained):
+    creative = trained["creatives"][0]
+    page = _login(trained["manager"]).get(f"/train/{trained['client'].slug}/creatives/{creative.id}/")
+    assert page.status_code == 200 and b"active model" in page.content
+
+
+def test_manager_starts_a_run_from_the_page(labelled):
+    response = _login(labelled["manager"]).post(f"/train/{labelled['client'].slug}/runs/start/")
+    assert response.status_code == 302
+    assert TrainingRun.objects.filter(client=labelled["client"], trigger="manual").count() == 1
+
+
+def test_rater_gets_403_and_stranger_404(labelled):
+    rater = MembershipFactory(client=labelled["client"], role="rater").user
+    stranger = MembershipFactory(client=ClientFactory(), role="manager").user
+    assert _login(rater).get(f"/train/{labelled['client'].slug}/").status_code == 403
+    assert _login(stranger).get(f"/train/{labelled['client'].slug}/").status_code == 404

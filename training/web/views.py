@@ -1,0 +1,102 @@
+"""Training pages: runs with a live loss curve, model cards with the learning curve, creative scores."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from feedback.models import CreativePrediction, Role
+from feedback.selectors import creative_list
+from feedback.web.access import client_for_page
+from training.selectors import model_version_active, model_version_list, training_run_list
+from training.services.artifacts import ArtifactError, artifact_load
+from training.services.runs import new_clean_examples, training_run_cancel, training_run_request
+
+
+@login_required
+@require_GET
+def overview(request, client_slug: str):
+    """Runs, versions and how close the next automatic retrain is."""
+    client, membership = client_for_page(user=request.user, slug=client_slug, minimum_role=Role.REVIEWER)
+    context = {
+        "client": client, "can_manage": membership.has_role(Role.MANAGER),
+        "runs": training_run_list(client=client)[:20], "versions": model_version_list(client=client)[:20],
+        "new_examples": new_clean_examples(client=client), "active": model_version_active(client=client),
+    }
+    return render(request, "training/overview.html", context)
+
+
+@login_required
+@require_POST
+def run_start(request, client_slug: str):
+    """Managers start a run; an existing queued or running run is shown instead."""
+    client, _ = client_for_page(user=request.user, slug=client_slug, minimum_role=Role.MANAGER)
+    run = training_run_request(client=client, requested_by=request.user, trigger="manual")
+    return redirect("training-run", client_slug=client.slug, run_id=run.id)
+
+
+@login_required
+@require_POST
+def run_cancel(request, client_slug: str, run_id: int):
+    client, _ = client_for_page(user=request.user, slug=client_slug, minimum_role=Role.MANAGER)
+    try:
+        training_run_cancel(run=get_object_or_404(training_run_list(client=client), id=run_id))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("training-run", client_slug=client.slug, run_id=run_id)
+
+
+@login_required
+@require_GET
+def run_detail(request, client_slug: str, run_id: int):
+    """State, epoch and the loss curve, refreshed in place from the run API every 2 s."""
+    client, membership = client_for_page(user=request.user, slug=client_slug, minimum_role=Role.REVIEWER)
+    run = get_object_or_404(training_run_list(client=client), id=run_id)
+    return render(request, "training/run.html", {"client": client, "run": run,
+                                                  "can_manage": membership.has_role(Role.MANAGER)})
+
+
+@login_required
+@require_GET
+def model_card(request, client_slug: str, version: int):
+    """What the model was trained on, how well it does, and what better would take."""
+    client, _ = client_for_page(user=request.user, slug=client_slug, minimum_role=Role.REVIEWER)
+    model = get_object_or_404(model_version_list(client=client), version=version)
+    artifact_error = None
+    try:
+        artifact_load(name=model.artifact)
+    except ArtifactError as exc:
+        artifact_error = str(exc)
+    rows = _metric_rows(model.metrics)
+    return render(request, "training/model_card.html", {
+        "client": client, "model": model, "rows": rows, "artifact_error": artifact_error,
+        "curve_points": _curve_points(model.learning_curve),
+    })
+
+
+@login_required
+@require_GET
+def creative_scores(request, client_slug: str, creative_id: int):
+    """The stored model predictions of one creative."""
+    client, _ = client_for_page(user=request.user, slug=client_slug, minimum_role=Role.REVIEWER)
+    creative = get_object_or_404(creative_list(client=client), id=creative_id)
+    predictions = CreativePrediction.objects.filter(creative=creative).select_related("criterion").order_by(
+        "criterion__order", "out_of_fold")
+    return render(request, "training/creative_scores.html",
+                  {"client": client, "creative": creative, "predictions": predictions})
+
+
+def _metric_rows(metrics: dict) -> list[dict]:
+    new, base, active = metrics.get("new") or {}, metrics.get("baseline") or {}, metrics.get("active") or {}
+    return [{"criterion": name, "new": new[name], "baseline": base.get(name), "active": active.get(name)}
+            for name in new]
+
+
+def _curve_points(curve: list[dict]) -> str:
+    """SVG polyline points (600x200 box) for the learning curve."""
+    if len(curve) < 2:
+        return ""
+    xs, ys = [p["n_labels"] for p in curve], [p["mae"] for p in curve]
+    x0, x1, y1 = min(xs), max(xs) or 1, max(ys) or 1
+    points = zip(xs, ys, strict=True)
+    return " ".join(f"{40 + 540 * (x - x0) / max(x1 - x0, 1):.1f},{190 - 170 * y / y1:.1f}" for x, y in points)
