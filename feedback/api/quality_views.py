@@ -164,9 +164,16 @@ def _csv_lines(rows):
     writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS)
     writer.writeheader()
     for row in rows:
-        writer.writerow(row)
+        writer.writerow({key: _spreadsheet_safe(value) for key, value in row.items()})
         if buffer.tell() > 64_000:
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
+
+
+def _spreadsheet_safe(value):
+    """Text that a spreadsheet would run as a formula gets a leading quote (CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value

@@ -14,6 +14,7 @@ from feedback.models import (
     Client,
     CreativePrediction,
     Criterion,
+    GoldReference,
     RaterExclusion,
     Rating,
     Score,
@@ -71,10 +72,11 @@ def quality_table_load(*, client: Client) -> LoadedRatings:
     creative_ids, item = np.unique(ratings.creative[index], return_inverse=True)
     rater_ids, rater = np.unique(ratings.rater[index], return_inverse=True)
     prediction, prediction_std = _predictions(client, ratings.creative[index], score_criterion)
+    gold = _gold_values(client, ratings.creative[index], score_criterion)
     table = RatingTable(
         item=item, rater=rater, criterion=criterion_code, value=score_value.astype(float),
         duration_ms=durations[index], kind=ratings.kind[index], week=weeks[index],
-        model_prediction=prediction, model_std=prediction_std,
+        model_prediction=prediction, model_std=prediction_std, gold_value=gold,
         item_labels=creative_ids.tolist(), rater_labels=rater_ids.tolist(),
         criterion_labels=[str(c.id) for c in criteria],
     )
@@ -172,13 +174,24 @@ def _score_columns(client: Client) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def _predictions(client: Client, creatives: np.ndarray, criteria: np.ndarray):
     """Out-of-fold predictions per row (NaN where none); None when the client has no model yet."""
-    rows = list(
-        CreativePrediction.objects.filter(creative__client=client, out_of_fold=True).values_list(
-            "creative_id", "criterion_id", "mean", "std"
-        )
+    rows = CreativePrediction.objects.filter(creative__client=client, out_of_fold=True).values_list(
+        "creative_id", "criterion_id", "mean", "std"
     )
+    found = _per_row(list(rows), creatives, criteria)
+    return (None, None) if found is None else (found[:, 0], found[:, 1])
+
+
+def _gold_values(client: Client, creatives: np.ndarray, criteria: np.ndarray) -> np.ndarray | None:
+    """The manager's reference score per row (NaN where the creative is not gold)."""
+    rows = GoldReference.objects.filter(client=client).values_list("creative_id", "criterion_id", "value")
+    found = _per_row(list(rows), creatives, criteria)
+    return None if found is None else found[:, 0]
+
+
+def _per_row(rows: list[tuple], creatives: np.ndarray, criteria: np.ndarray) -> np.ndarray | None:
+    """Match (creative, criterion, *values) rows to each table row by key; NaN where absent."""
     if not rows:
-        return None, None
+        return None
     data = np.array(rows, dtype=float)
     width = int(max(data[:, 1].max(), criteria.max(initial=0))) + 1
     keys = data[:, 0].astype(np.int64) * width + data[:, 1].astype(np.int64)
@@ -186,9 +199,7 @@ def _predictions(client: Client, creatives: np.ndarray, criteria: np.ndarray):
     wanted = creatives * width + criteria
     position = np.clip(np.searchsorted(keys[order], wanted), 0, keys.size - 1)
     found = keys[order][position] == wanted
-    mean = np.where(found, data[order, 2][position], np.nan)
-    std = np.where(found, data[order, 3][position], np.nan)
-    return mean, std
+    return np.where(found[:, None], data[order, 2:][position], np.nan)
 
 
 def _chunks(queryset: QuerySet):

@@ -101,6 +101,7 @@ def rating_undo(*, client: Client, rater: AbstractBaseUser, rating_id: int) -> L
     if rating.kind == Rating.Kind.NORMAL:
         Creative.objects.filter(id=rating.creative_id).update(normal_rating_count=F("normal_rating_count") - 1)
     rating.delete()
+    transaction.on_commit(lambda: quality_request(client_id=client.id))
     return Lease.objects.create(
         client=client, creative_id=rating.creative_id, rater=rater, kind=rating.kind,
         created_at=now, expires_at=now + timedelta(seconds=client.lease_seconds),

@@ -5,6 +5,7 @@ from feedback.models import (
     CreativePrediction,
     CriterionAgreement,
     Flag,
+    GoldReference,
     ItemConsensus,
     QualityRun,
     RaterStats,
@@ -150,3 +151,14 @@ def test_other_clients_ratings_are_not_touched(tenant):
     quality_recompute(client=tenant["client"])
     assert _status(other_rating) == "pending"
     assert not ItemConsensus.objects.filter(client=other).exists()
+
+
+def test_gold_references_give_gold_accuracy_and_flag_gold_misses(tenant):
+    creatives, raters, _ = agreeing_panel(tenant["client"], outlier=False)
+    gold = creatives[1]
+    for criterion in tenant["criteria"]:
+        GoldReference.objects.create(client=tenant["client"], creative=gold, criterion=criterion, value=1)
+    quality_recompute(client=tenant["client"])
+    accuracy = dict(RaterStats.objects.filter(client=tenant["client"]).values_list("rater_id", "gold_accuracy"))
+    assert all(accuracy[r.id] is not None for r in raters)
+    assert Flag.objects.filter(rating__creative=gold, reasons__contains=["gold_miss"]).exists()

@@ -159,3 +159,11 @@ def test_list_endpoints_use_a_constant_number_of_queries(tenant, api_as, django_
     assert Flag.objects.count() > 10
     with django_assert_max_num_queries(7):
         assert api.get(_url(tenant, path)).status_code == 200
+
+
+def test_csv_export_defuses_spreadsheet_formulas(assessed, api_as):
+    creative = assessed["creatives"][0]
+    creative.external_id = "=HYPERLINK(1)"
+    creative.save()
+    body = b"".join(api_as(assessed["reviewer"]).get(_url(assessed, "labels/export?format=csv")).streaming_content)
+    assert b",'=HYPERLINK(1)," in body and b",=HYPERLINK" not in body
