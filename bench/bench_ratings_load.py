@@ -66,10 +66,11 @@ from feedback.models import Creative, Criterion
 from feedback.services.tenancy import client_create, membership_set
 n_clients = int(sys.argv[1])
 client, _ = client_create(slug="bench", name="Bench")
-criteria = [Criterion.objects.create(client=client, name=f"c{i}", question="?", anchors={str(p): "a" for p in range(1, 6)})
-            for i in range(3)]
+anchors = {str(p): "a" for p in range(1, 6)}
+criteria = [Criterion.objects.create(client=client, name=f"c{i}", question="?", anchors=anchors) for i in range(3)]
 Creative.objects.bulk_create(
-    [Creative(client=client, external_id=f"b{i}", image="bench/shared.png", content_hash=f"{i:064x}") for i in range(60000)],
+    [Creative(client=client, external_id=f"b{i}", image="bench/shared.png", content_hash=f"{i:064x}")
+     for i in range(60000)],
     batch_size=5000,
 )
 ids = list(Creative.objects.filter(client=client).order_by("id").values_list("id", flat=True))

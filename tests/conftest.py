@@ -90,3 +90,37 @@ def celery_worker_process(transactional_db, broker, tmp_path):
     yield first
     for worker in workers:
         worker.stop()
+
+
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture
+def page(monkeypatch):
+    """A tab in Debian's headless Chromium driven by Playwright (no browser download).
+
+    Skipped on a developer machine without Chromium, but a failure in CI, where `make test`
+    installs it: a browser test must never pass by not running.
+    """
+    import os
+    import shutil
+
+    chromium = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    if not shutil.which(chromium):
+        message = f"needs Chromium at {chromium} (apt-get install chromium)"
+        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
+    # Playwright's sync API runs an event loop in this thread; the ORM calls here stay synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        context = browser.new_context()
+        tab = context.new_page()
+        tab.set_default_timeout(30_000)
+        yield tab
+        context.close()
+        browser.close()

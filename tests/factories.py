@@ -9,6 +9,8 @@ from PIL import Image
 
 from feedback.models import Client, Creative, Criterion, Membership, Rating, Role, Score
 
+PASSWORD = "pass-for-tests-1"
+
 
 def _png(seed: int) -> bytes:
     buffer = io.BytesIO()
@@ -22,7 +24,7 @@ class UserFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("username",)
 
     username = factory.Sequence(lambda n: f"user{n}")
-    password = factory.django.Password("pass-for-tests-1")
+    password = factory.django.Password(PASSWORD)
 
 
 class ClientFactory(factory.django.DjangoModelFactory):

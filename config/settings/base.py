@@ -166,7 +166,9 @@ CELERY_TASK_ROUTES = {
     "feedback.quality_sweep": {"queue": "quality"},
 }
 CELERY_BEAT_SCHEDULE = {
-    "training-sweep": {"task": "training.sweep", "schedule": float(os.environ.get("TASTEMAKER_TRAINING_SWEEP_S", "60"))},
+    "training-sweep": {
+        "task": "training.sweep", "schedule": float(os.environ.get("TASTEMAKER_TRAINING_SWEEP_S", "60")),
+    },
     "quality-sweep": {"task": "feedback.quality_sweep", "schedule": float(os.environ.get("QUALITY_SWEEP_S", "30"))},
 }
 

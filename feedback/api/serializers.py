@@ -127,7 +127,9 @@ class CriterionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Criterion
-        fields = ["id", "name", "question", "scale_min", "scale_max", "anchors", "level", "order", "active", "created_at"]
+        fields = [
+            "id", "name", "question", "scale_min", "scale_max", "anchors", "level", "order", "active", "created_at",
+        ]
         read_only_fields = ["id", "created_at"]
         # Uniqueness per client is checked by the database constraint and reported by the service.
         validators = []

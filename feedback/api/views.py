@@ -120,7 +120,10 @@ class CreativeViewSet(ClientScopedMixin, mixins.ListModelMixin, mixins.RetrieveM
         ]
         results = creative_bulk_upsert(client=self.client, items=items)
         rows = [
-            {"id": r.creative.id, "external_id": r.creative.external_id, "created": r.created, "duplicates": r.duplicates}
+            {
+                "id": r.creative.id, "external_id": r.creative.external_id,
+                "created": r.created, "duplicates": r.duplicates,
+            }
             for r in results
         ]
         return Response({"results": rows}, status=status.HTTP_201_CREATED)

@@ -111,13 +111,17 @@ def test_new_creative_without_image_is_refused(manager_api, url):
     assert response.status_code == 400 and "image" in response.json()
 
 
+def _bulk_url(tenant) -> str:
+    return f"/api/v1/clients/{tenant['client'].slug}/creatives/bulk/"
+
+
 def _bulk_item(png: bytes, external_id: str) -> dict:
     return {"external_id": external_id, "image_base64": base64.b64encode(png).decode(), "headline": external_id}
 
 
 def test_bulk_creates_all_items(manager_api, tenant, png_bytes):
     items = [_bulk_item(png_bytes((i, 0, 0)), f"b{i}") for i in range(5)]
-    response = manager_api.post(f"/api/v1/clients/{tenant['client'].slug}/creatives/bulk/", {"creatives": items}, format="json")
+    response = manager_api.post(_bulk_url(tenant), {"creatives": items}, format="json")
     assert response.status_code == 201 and len(response.json()["results"]) == 5
     assert Creative.objects.count() == 5
 
@@ -125,14 +129,14 @@ def test_bulk_creates_all_items(manager_api, tenant, png_bytes):
 def test_bulk_with_one_bad_item_writes_nothing_and_names_the_item(manager_api, tenant, png_bytes):
     items = [_bulk_item(png_bytes((i, 0, 0)), f"b{i}") for i in range(3)]
     items[1]["image_base64"] = base64.b64encode(b"garbage").decode()
-    response = manager_api.post(f"/api/v1/clients/{tenant['client'].slug}/creatives/bulk/", {"creatives": items}, format="json")
+    response = manager_api.post(_bulk_url(tenant), {"creatives": items}, format="json")
     assert response.status_code == 400 and "1" in response.json()
     assert not Creative.objects.exists()
 
 
 def test_bulk_over_500_items_is_refused(manager_api, tenant):
     items = [{"external_id": f"b{i}"} for i in range(501)]
-    response = manager_api.post(f"/api/v1/clients/{tenant['client'].slug}/creatives/bulk/", {"creatives": items}, format="json")
+    response = manager_api.post(_bulk_url(tenant), {"creatives": items}, format="json")
     assert response.status_code == 400
 
 

@@ -1,40 +1,13 @@
 """The review pages in headless Chromium: filter flags by rater, reject two, see the counts change."""
-import os
-import shutil
-
 import pytest
 
 from feedback.models import Rating
 from feedback.services.quality import quality_recompute
+from tests.browser import log_in
 from tests.factories import MembershipFactory
 from tests.feedback.quality_service.quality_data import agreeing_panel
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM calls here are still synchronous.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason=f"needs Chromium at {CHROMIUM}"),
-]
-
-
-@pytest.fixture
-def page():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context()
-        tab = context.new_page()
-        tab.set_default_timeout(30_000)
-        yield tab
-        context.close()
-        browser.close()
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
@@ -49,20 +22,12 @@ def reviewed(transactional_db, tenant):
     return {**tenant, "fast": fast}
 
 
-def _log_in(page, live_server, user):
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", "pass-for-tests-1")
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{live_server.url}/")
-
-
 def _count(page, status: str) -> int:
     return int(page.inner_text(f'#status-counts [data-status="{status}"] dd'))
 
 
 def test_reviewer_filters_by_rater_rejects_two_and_sees_counts_change(page, live_server, reviewed):
-    _log_in(page, live_server, reviewed["reviewer"])
+    log_in(page, live_server, reviewed["reviewer"])
     dashboard = f"{live_server.url}/review/{reviewed['client'].slug}/"
     page.goto(dashboard)
     assert page.locator("svg.trend polyline").count() == 2
@@ -87,7 +52,7 @@ def test_reviewer_filters_by_rater_rejects_two_and_sees_counts_change(page, live
 
 
 def test_rater_cannot_open_any_review_page(page, live_server, reviewed):
-    _log_in(page, live_server, reviewed["fast"])
+    log_in(page, live_server, reviewed["fast"])
     slug = reviewed["client"].slug
     for path in ("", "flags/", f"items/{Rating.objects.first().creative_id}/"):
         response = page.goto(f"{live_server.url}/review/{slug}/{path}")

@@ -36,7 +36,8 @@ def _methods(callback) -> list[str]:
         return sorted(method.upper() for method in actions)
     view_class = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
     if view_class is not None:
-        return sorted(m.upper() for m in view_class.http_method_names if hasattr(view_class, m) and m not in {"options", "head"})
+        handled = [m for m in view_class.http_method_names if hasattr(view_class, m)]
+        return sorted(m.upper() for m in handled if m not in {"options", "head"})
     return ["GET", "POST"]  # a function view: try both
 
 

@@ -1,39 +1,13 @@
 """The rating page in headless Chromium: keyboard-only rating, undo, skip, progress, escaping."""
-import os
-import shutil
-
 import pytest
 
 from feedback.models import Rating, Skip
+from tests.browser import log_in
 from tests.factories import ClientFactory, CreativeFactory, CriterionFactory, MembershipFactory
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM calls here are still synchronous.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 SCRIPT_HEADLINE = "<script>alert(1)</script>"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason=f"needs Chromium at {CHROMIUM}"),
-]
-
-
-@pytest.fixture
-def page():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context()
-        tab = context.new_page()
-        tab.set_default_timeout(15_000)
-        yield tab
-        context.close()
-        browser.close()
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
@@ -45,14 +19,6 @@ def rating_client(transactional_db):
     creatives += CreativeFactory.create_batch(4, client=client)
     rater = MembershipFactory(client=client).user
     return {"client": client, "criteria": criteria, "creatives": creatives, "rater": rater}
-
-
-def _log_in(page, live_server, user):
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", "pass-for-tests-1")
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{live_server.url}/")
 
 
 def _shown_creative(page) -> str:
@@ -78,7 +44,7 @@ def _wait_for_text(page, selector: str, text: str):
 def test_rater_rates_undoes_and_skips_with_the_keyboard_only(page, live_server, rating_client):
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    _log_in(page, live_server, rating_client["rater"])
+    log_in(page, live_server, rating_client["rater"])
     assert "Waiting for you" in page.content()
     page.goto(f"{live_server.url}/rate/acme/")
 
@@ -116,14 +82,14 @@ def test_rater_rates_undoes_and_skips_with_the_keyboard_only(page, live_server, 
 
 def test_empty_queue_says_so(page, live_server, rating_client):
     rating_client["client"].creatives.update(archived=True)
-    _log_in(page, live_server, rating_client["rater"])
+    log_in(page, live_server, rating_client["rater"])
     page.goto(f"{live_server.url}/rate/acme/")
     page.wait_for_selector("#rate[data-state=empty]")
     assert "Nothing left to rate for you right now" in page.text_content("#empty")
 
 
 def test_key_map_opens_with_question_mark(page, live_server, rating_client):
-    _log_in(page, live_server, rating_client["rater"])
+    log_in(page, live_server, rating_client["rater"])
     page.goto(f"{live_server.url}/rate/acme/")
     _shown_creative(page)
     page.keyboard.press("?")
