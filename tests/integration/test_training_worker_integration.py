@@ -157,14 +157,15 @@ def _answers(port: int) -> bool:
 
 
 def test_ratings_answer_fast_while_the_broker_is_down_and_the_sweep_queues_the_run_after(
-    transactional_db, spare_redis, settings, tiny_training, api_as
+    transactional_db, spare_redis, settings, tiny_training, api_as, monkeypatch
 ):
     import redis
 
     from config.celery_app import app
 
-    settings.CELERY_BROKER_URL = spare_redis.url
     previous = app.conf.broker_url
+    settings.CELERY_BROKER_URL = spare_redis.url
+    monkeypatch.setenv("CELERY_BROKER_URL", spare_redis.url)  # Celery reads this before its own conf
     app.conf.broker_url = spare_redis.url
     _reset_connections(app)
     try:
