@@ -3,8 +3,10 @@
 On the demo simulator (known true scores): trains the taste model on (a) clean labels only and
 (b) all labels including the noisy raters' (random, fast, straight-liner), with the same features,
 seed and held-out split, and scores both, plus the predict-the-mean baseline, against the TRUE
-scores of the held-out creatives. "Clean" here is the simulator's own noise flag per label (an
-oracle for the checker), so (a) vs (b) measures what label quality is worth to the model.
+scores of the held-out creatives. "Clean" is measured twice: by the consistency checker
+(`feedback.quality.assess_quality`; a rating with any flagged label is left out, as the service
+does), which is what the product trains on, and by the simulator's own noise flag per label (an
+oracle), which bounds what a perfect checker could give.
 
     python bench/bench_demo_learning.py [--n 600]
 """
@@ -20,6 +22,7 @@ from scipy import stats
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from feedback.demo.simulator import CRITERION_NAMES, generate_creatives, simulate_ratings  # noqa: E402
+from feedback.quality import assess_quality, rating_table_from_columns  # noqa: E402
 from training.ml import (  # noqa: E402
     CreativeMetadata,
     CriterionScale,
@@ -48,13 +51,16 @@ def main() -> None:
     features, spec = _features(creatives)
     truth = np.array([[c.true_scores[k] for k in CRITERION_NAMES] for c in creatives], dtype=np.float32)
     held = held_out_split([c.external_id for c in creatives], 0.2, salt="demo")
-    clean = _targets(creatives, ratings, clean_only=True)
-    noisy = _targets(creatives, ratings, clean_only=False)
+    checked = _checker_flags(ratings)
+    clean = _targets(creatives, ratings, keep=lambda i, r, name: not r.noisy[name])
+    noisy = _targets(creatives, ratings, keep=lambda i, r, name: True)
+    checker_clean = _targets(creatives, ratings, keep=lambda i, r, name: not checked[i])
     print(f"{args.n} creatives, {len(ratings)} ratings, held out {held.sum()}; "
           f"clean labels {np.sum(~np.isnan(clean))} cells of {np.sum(~np.isnan(noisy))}")
     rows = {
         "predict-the-mean baseline": np.tile(np.nanmean(clean[~held], axis=0), (held.sum(), 1)),
-        "model on clean labels": _fit_predict(features, spec, clean, held),
+        "model on checker-clean labels": _fit_predict(features, spec, checker_clean, held),
+        "model on oracle-clean labels": _fit_predict(features, spec, clean, held),
         "model on all labels (noisy incl.)": _fit_predict(features, spec, noisy, held),
     }
     names = " | ".join(f"{n[:15]:>15}" for n in CRITERION_NAMES)
@@ -79,13 +85,27 @@ def _features(creatives):
     return build_feature_matrix(text, image, metadata_features(meta, spec)), spec
 
 
-def _targets(creatives, ratings, *, clean_only: bool) -> np.ndarray:
+def _checker_flags(ratings) -> np.ndarray:
+    """Per rating: True when the checker flags any of its labels (the service's rule for status)."""
+    rows = [(i, r.item, r.rater, name, r.scores[name], r.duration_ms)
+            for i, r in enumerate(ratings) for name in CRITERION_NAMES]
+    index, items, raters, criteria, values, durations = map(list, zip(*rows, strict=True))
+    table = rating_table_from_columns(item=items, rater=raters, criterion=criteria, value=values,
+                                      duration_ms=durations)
+    report = assess_quality(table, n_boot=100)
+    flagged = np.zeros(len(ratings), dtype=bool)
+    np.logical_or.at(flagged, np.asarray(index), report.ratings.flagged)
+    print(f"checker flagged {flagged.sum()} of {len(ratings)} ratings")
+    return flagged
+
+
+def _targets(creatives, ratings, *, keep) -> np.ndarray:
     index = {c.external_id: i for i, c in enumerate(creatives)}
     sums = np.zeros((len(creatives), len(CRITERION_NAMES)))
     counts = np.zeros_like(sums)
-    for rating in ratings:
+    for row, rating in enumerate(ratings):
         for k, name in enumerate(CRITERION_NAMES):
-            if clean_only and rating.noisy[name]:
+            if not keep(row, rating, name):
                 continue
             sums[index[rating.item], k] += rating.scores[name]
             counts[index[rating.item], k] += 1
