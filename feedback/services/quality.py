@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -31,22 +31,34 @@ TRAINING_CHECK_TASK = "training.check_retrain"
 
 
 def quality_request(*, client_id: int) -> bool:
-    """Make sure a recompute of the client will run; True when this call queued a new run."""
-    for _ in range(3):
-        try:
-            with transaction.atomic():
-                run = QualityRun.objects.create(client_id=client_id)
-        except IntegrityError:
-            active = QualityRun.objects.filter(client_id=client_id)
-            if active.filter(status=QualityRun.Status.RUNNING).update(rerun_requested=True):
-                return False
-            if active.filter(status=QualityRun.Status.QUEUED).exists():
-                return False
-            # The active run finished between our insert and our look: try again.
-            continue
-        transaction.on_commit(lambda run_id=run.id: quality_run_enqueue(run_id=run_id))
-        return True
-    return False
+    """Make sure a recompute of the client will run; True when this call queued a new run.
+
+    This runs after every rating, so it is two statements and never an exception: a running run
+    is asked to go again (it may have loaded its data before this rating); otherwise a queued run
+    is inserted unless one already exists (ON CONFLICT DO NOTHING against the database's
+    one-active-run-per-client constraint), and only a new one is handed to the broker.
+    """
+    running = QualityRun.objects.filter(client_id=client_id, status=QualityRun.Status.RUNNING)
+    if running.update(rerun_requested=True):
+        return False
+    run_id = _insert_queued_run(client_id=client_id)
+    if run_id is None:
+        return False  # a queued (or just started) run exists and will read this rating
+    transaction.on_commit(lambda: quality_run_enqueue(run_id=run_id))
+    return True
+
+
+def _insert_queued_run(*, client_id: int) -> int | None:
+    """INSERT a queued run unless the client has an active one; its id, or None."""
+    table = QualityRun._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (client_id, status, requested_at, rerun_requested, error, n_ratings) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s, '', 0) ON CONFLICT DO NOTHING RETURNING id",
+            [client_id, QualityRun.Status.QUEUED, timezone.now(), False],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def quality_run_enqueue(*, run_id: int, countdown: float = 0) -> bool:

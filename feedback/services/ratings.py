@@ -38,13 +38,21 @@ class RatingInput:
 def rating_create(
     *, client: Client, rater: AbstractBaseUser, data: RatingInput
 ) -> tuple[Rating, bool]:
-    """Store one rating; the same client_uuid again returns the stored rating and False."""
-    existing = _existing(client=client, rater=rater, client_uuid=data.client_uuid)
-    if existing is not None:
-        return existing, False
-    creative = _ratable_creative(client=client, creative_id=data.creative_id)
-    criteria = list(Criterion.objects.filter(client=client, active=True))
-    values = scores_validate(criteria, data.scores)
+    """Store one rating; the same client_uuid again returns the stored rating and False.
+
+    A repeated uuid is rare, so it is not looked up first: the unique constraint on client_uuid
+    catches it on insert (or a validation failure prompts the look-up, so a retry still gets its
+    stored rating when, say, the creative was archived in between).
+    """
+    try:
+        creative = _ratable_creative(client=client, creative_id=data.creative_id)
+        criteria = list(Criterion.objects.filter(client=client, active=True))
+        values = scores_validate(criteria, data.scores)
+    except ValidationError:
+        existing = _existing(client=client, rater=rater, client_uuid=data.client_uuid)
+        if existing is not None:
+            return existing, False
+        raise
     lease = Lease.objects.filter(client=client, rater=rater, creative=creative).order_by("-created_at").first()
     kind = lease.kind if lease else data.kind
     shown_at = data.shown_at or (lease.created_at if lease else None)
