@@ -126,9 +126,10 @@ def page(monkeypatch):
         browser.close()
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _end_stray_database_sessions(django_db_setup, django_db_blocker):
-    """Let the test database be dropped even if a thread or killed worker left a session open."""
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database, dropped cleanly even if a thread or a killed worker left a
+    session open on it (otherwise the drop fails and the database is left behind)."""
     yield
     from django.db import connection
 

@@ -1,6 +1,5 @@
 """Consensus: Dawid-Skene on the real bluebirds data, robust mean on graded scales, baselines."""
 
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,14 +13,12 @@ from feedback.quality.consensus import (
     mean_consensus,
     robust_weighted_mean,
 )
-
-BLUEBIRDS = Path("/work/shared/data/bluebirds")
+from tests.shared_data import BLUEBIRDS, require
 
 
 @pytest.fixture(scope="module")
 def bluebirds():
-    if not BLUEBIRDS.exists():
-        pytest.skip("bluebirds data not available")
+    require(BLUEBIRDS)
     labels = yaml.safe_load((BLUEBIRDS / "labels.yaml").read_text())
     gold = yaml.safe_load((BLUEBIRDS / "gt.yaml").read_text())
     rows = [(rater, item, float(value)) for rater, answers in labels.items()

@@ -1,19 +1,17 @@
 """Real data through `manage.py check_labels`: bluebirds (39 raters x 108 items, gold labels)."""
 import csv
 import json
-from pathlib import Path
 
 import pytest
 import yaml
 from django.core.management import call_command
 
-BLUEBIRDS = Path("/work/shared/data/bluebirds")
+from tests.shared_data import BLUEBIRDS, require
 
 
 @pytest.fixture(scope="module")
 def bluebirds_report(tmp_path_factory):
-    if not BLUEBIRDS.exists():
-        pytest.skip("bluebirds data not available")
+    require(BLUEBIRDS)
     labels = yaml.safe_load((BLUEBIRDS / "labels.yaml").read_text())
     gold = {str(item): bool(value) for item, value in yaml.safe_load((BLUEBIRDS / "gt.yaml").read_text()).items()}
     folder = tmp_path_factory.mktemp("bluebirds")
