@@ -36,11 +36,17 @@ def test_serve_local_starts_web_and_worker_on_sqlite_and_stops_on_ctrl_c(tmp_pat
             wait_until(lambda: "is ready" in log.read_text(), timeout=240, what="serve_local to be ready")
             assert (tmp_path / "var" / "tastemaker.sqlite3").exists()
             token = wait_until(lambda: _token(port), timeout=60, what="the web server to answer")
-            clients = requests.get(f"http://127.0.0.1:{port}/api/v1/clients/",
-                                   headers={"Authorization": f"Token {token}"}, timeout=10).json()
-            assert [c["slug"] for c in clients] == ["demo"]
+            api = f"http://127.0.0.1:{port}/api/v1/clients/"
+            headers = {"Authorization": f"Token {token}"}
+            assert [c["slug"] for c in requests.get(api, headers=headers, timeout=10).json()] == ["demo"]
             children = _children(process.pid)
             assert any("celery" in cmd and "worker" in cmd for cmd in children.values())
+            # The worker really consumes from the filesystem broker: a recompute asked for now completes.
+            before = requests.get(f"{api}demo/quality/", headers=headers, timeout=10).json()["last_computed"]
+            requests.post(f"{api}demo/quality/recompute/", headers=headers, timeout=10)
+            wait_until(lambda: requests.get(f"{api}demo/quality/", headers=headers, timeout=10).json()["last_computed"]
+                       != before, timeout=120, what="the worker to run the quality task")
+            assert "A child process exited" not in log.read_text()
         finally:
             os.killpg(process.pid, signal.SIGINT)
             process.wait(timeout=60)
