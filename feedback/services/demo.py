@@ -24,6 +24,8 @@ DEMO_STAFF = {"demo-manager": Role.MANAGER, "demo-reviewer": Role.REVIEWER, "dem
 HISTORY_DAYS = 42
 DEMO_ADMIN = "demo-admin"
 GOLD_EVERY = 25
+# The newest fifth arrives unrated, so a newcomer logging in as demo-rater has a queue to work.
+RATED_SHARE = 0.8
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,8 @@ def _store_simulated_ratings(client, criteria, creatives, ids, raters, seed) -> 
     """Insert the simulator's ratings in bulk, back-dated over the last weeks, skipping existing ones."""
     if Rating.objects.filter(client=client, rater__in=raters.values()).exists():
         return Rating.objects.filter(client=client).count()
-    simulated = simulate_ratings(creatives, DEMO_RATERS, overlap=client.overlap, seed=seed)
+    rated = creatives[: int(len(creatives) * RATED_SHARE)]
+    simulated = simulate_ratings(rated, DEMO_RATERS, overlap=client.overlap, seed=seed)
     rng = np.random.default_rng(seed)
     now = timezone.now()
     offsets = np.sort(rng.uniform(0, HISTORY_DAYS * 86400, len(simulated)))[::-1]

@@ -40,6 +40,13 @@ def _reviewer_client(request, client_slug: str):
     return client_for_page(user=request.user, slug=client_slug, minimum_role=Role.REVIEWER)
 
 
+RATER_SORT_LABELS = {
+    "reliability": "Reliability", "speed_ratio": "Speed vs team", "bias": "Bias",
+    "self_consistency": "Self-consistency", "gold_accuracy": "Gold accuracy", "n_ratings": "Ratings",
+    "n_flagged": "Flagged",
+}
+
+
 @login_required
 @require_GET
 def dashboard(request, client_slug: str):
@@ -50,7 +57,8 @@ def dashboard(request, client_slug: str):
     charts = [(row, alpha_trend_chart(row.weeks)) for row in summary.criteria]
     context = {
         "client": client, "membership": membership, "summary": summary, "charts": charts,
-        "raters": rater_stats_list(client=client, sort=sort), "sort": sort, "sorts": RATER_SORTS,
+        "raters": rater_stats_list(client=client, sort=sort), "sort": sort,
+        "sorts": [(field, RATER_SORT_LABELS[field]) for field in RATER_SORTS],
         "rater_decisions": rater_decisions_list(client=client, limit=10),
     }
     return render(request, "feedback/review/dashboard.html", context)
