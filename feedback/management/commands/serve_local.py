@@ -57,7 +57,14 @@ class Command(BaseCommand):
         self.stdout.write("  Press Ctrl-C to stop the web server and the worker.\n")
 
     def _supervise(self, children: list[subprocess.Popen]) -> None:
-        """Wait until a child dies or the user presses Ctrl-C, then stop every child cleanly."""
+        """Wait until a child dies, Ctrl-C or SIGTERM, then stop every child cleanly.
+
+        The children run in their own sessions (a Ctrl-C must not kill the worker mid-task), so
+        stopping them is this process's job. SIGINT is handled explicitly too: a shell that starts
+        a background job makes it ignore SIGINT, and `kill -INT` must still stop everything.
+        """
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, _interrupt)
         try:
             while all(child.poll() is None for child in children):
                 time.sleep(0.5)
@@ -74,3 +81,7 @@ class Command(BaseCommand):
                 except subprocess.TimeoutExpired:
                     os.killpg(child.pid, signal.SIGKILL)
             self.stdout.write("Stopped.")
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
