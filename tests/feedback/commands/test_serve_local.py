@@ -51,6 +51,7 @@ def test_serve_local_starts_web_and_worker_on_sqlite_and_stops_on_ctrl_c(tmp_pat
             os.killpg(process.pid, signal.SIGINT)
             process.wait(timeout=60)
     assert "Stopped." in log.read_text()
+    assert not (ROOT / "control").exists(), "the broker wrote outside TASTEMAKER_VAR_DIR"
     assert not any(_alive(pid) for pid in children)
 
 
