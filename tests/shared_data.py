@@ -3,7 +3,11 @@ import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = Path(os.environ.get("TASTEMAKER_SHARED_DATA", ROOT.parent / "shared" / "data"))
+# CI lays shared/ beside the clone; a developer's checkout is /work/main beside /work/shared.
+_CANDIDATES = [ROOT.parent / "shared" / "data", Path("/work/shared/data")]
+SHARED_DATA = Path(
+    os.environ.get("TASTEMAKER_SHARED_DATA") or next((p for p in _CANDIDATES if p.exists()), _CANDIDATES[0])
+)
 BLUEBIRDS = SHARED_DATA / "bluebirds"
 
 
