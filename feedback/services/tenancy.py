@@ -1,6 +1,5 @@
 """Create clients and manage who belongs to them."""
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from feedback.models import Client, Membership, Role
@@ -35,9 +34,3 @@ def membership_set(
     )
     return membership, created
 
-
-def membership_for(*, user: AbstractBaseUser, client: Client) -> Membership | None:
-    """The user's membership in `client`; agency admins act as managers everywhere."""
-    if user.is_superuser:
-        return Membership(user=user, client=client, role=Role.MANAGER)
-    return Membership.objects.filter(user=user, client=client).first()

@@ -49,8 +49,3 @@ def artifact_load(*, name: str, device: str = "cpu") -> Checkpoint:
     except (CheckpointError, OSError) as exc:
         raise ArtifactError(f"Model file {name} cannot be loaded: {exc}") from exc
 
-
-def artifact_delete(*, name: str) -> None:
-    """Remove a checkpoint if present (a failed attempt's leftovers)."""
-    if name and default_storage.exists(name):
-        default_storage.delete(name)
