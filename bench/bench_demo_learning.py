@@ -4,7 +4,7 @@ On the demo simulator (known true scores): trains the taste model on (a) clean l
 (b) all labels including the noisy raters' (random, fast, straight-liner), with the same features,
 seed and held-out split, and scores both, plus the predict-the-mean baseline, against the TRUE
 scores of the held-out creatives. "Clean" is measured twice: by the consistency checker
-(`feedback.quality.assess_quality`; a rating with any flagged label is left out, as the service
+(`review.quality.assess_quality`; a rating with any flagged label is left out, as the service
 does), which is what the product trains on, and by the simulator's own noise flag per label (an
 oracle), which bounds what a perfect checker could give.
 
@@ -21,8 +21,8 @@ from scipy import stats
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from feedback.demo.simulator import CRITERION_NAMES, generate_creatives, simulate_ratings  # noqa: E402
-from feedback.quality import assess_quality, rating_table_from_columns  # noqa: E402
+from demo.simulator import CRITERION_NAMES, generate_creatives, simulate_ratings  # noqa: E402
+from review.quality import assess_quality, rating_table_from_columns  # noqa: E402
 from training.ml import (  # noqa: E402
     CreativeMetadata,
     CriterionScale,

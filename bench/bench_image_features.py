@@ -1,6 +1,6 @@
 """Do the image statistics earn their place? Held-out Spearman with the demo's hidden taste.
 
-Generates demo creatives (feedback.demo.simulator: images rendered from latent attributes, a
+Generates demo creatives (demo.simulator: images rendered from latent attributes, a
 known taste function), splits them by hashed key, and trains the same TasteModel on
   (a) text embedding + metadata,
   (b) text embedding + image statistics + metadata,
@@ -21,7 +21,7 @@ import torch
 from PIL import Image
 from torch import nn
 
-from feedback.demo.simulator import CRITERIA, CRITERION_NAMES, generate_creatives
+from demo.simulator import CRITERIA, CRITERION_NAMES, generate_creatives
 from training.ml import (
     CreativeMetadata,
     CriterionScale,

@@ -19,8 +19,8 @@ import tracemalloc
 
 import numpy as np
 
-from feedback.demo.simulator import simulate_rating_matrix
-from feedback.quality import assess_quality, krippendorff_alpha_long
+from demo.simulator import simulate_rating_matrix
+from review.quality import assess_quality, krippendorff_alpha_long
 
 
 def main() -> None:

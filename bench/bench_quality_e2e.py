@@ -8,7 +8,7 @@ one client with `--creatives` creatives x 3 criteria rated by `--raters` simulat
   * the numeric core alone (`assess_quality`, 1,000 bootstrap replicates) on the loaded table,
   * alpha alone, ours against the `krippendorff` package on the same raters x units matrices
     (reusing bench_quality_core's helpers),
-  * end to end through the Celery task's body (`feedback.quality_recompute`, run in-process):
+  * end to end through the Celery task's body (`review.quality_recompute`, run in-process):
     load from PostgreSQL + core + persistence in one transaction, first run and a repeat,
 and prints a table with peak RSS (resource.getrusage ru_maxrss) after each step.
 """
@@ -67,7 +67,7 @@ def _setup_django() -> None:
 
 
 def _load_database(args) -> None:
-    from feedback.demo.simulator import simulate_rating_matrix
+    from demo.simulator import simulate_rating_matrix
     from feedback.models import Client, Criterion
     from feedback.services.tenancy import membership_set
 
@@ -152,10 +152,11 @@ def _execute(sql: str, params) -> None:
 def _measure(rows, args) -> None:
     from bench_quality_core import _package_alphas
 
-    from feedback.models import Client, QualityRun
-    from feedback.quality import assess_quality, krippendorff_alpha_long
-    from feedback.services.quality_table import quality_table_load
-    from feedback.tasks import quality_recompute_task
+    from feedback.models import Client
+    from review.models import QualityRun
+    from review.quality import assess_quality, krippendorff_alpha_long
+    from review.services.rating_table import quality_table_load
+    from review.tasks import quality_recompute_task
 
     client = Client.objects.get(slug="bench")
     seconds, loaded = _timed(lambda: quality_table_load(client=client))

@@ -17,7 +17,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from feedback.demo.simulator import CRITERION_NAMES, generate_creatives  # noqa: E402
+from demo.simulator import CRITERION_NAMES, generate_creatives  # noqa: E402
 from training.ml import (  # noqa: E402
     IMAGE_FEATURE_DIM,
     TEXT_EMBEDDING_DIM,

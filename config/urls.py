@@ -9,7 +9,7 @@ urlpatterns = [
     path("api/v1/clients/<slug:client_slug>/", include("training.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("review/<slug:client_slug>/", include("feedback.web.review_urls")),
+    path("review/<slug:client_slug>/", include("review.web.urls")),
     path("train/<slug:client_slug>/", include("training.web.urls")),
     path("", include("feedback.web.urls")),
 ]

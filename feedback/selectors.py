@@ -7,20 +7,7 @@ from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch,
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from feedback.models import (
-    Client,
-    Creative,
-    Criterion,
-    CriterionAgreement,
-    GoldReference,
-    ItemConsensus,
-    Lease,
-    Membership,
-    Rating,
-    Role,
-    Score,
-    Skip,
-)
+from feedback.models import Client, Creative, Criterion, GoldReference, Lease, Membership, Rating, Role, Score, Skip
 
 
 def client_list_for_user(*, user: AbstractBaseUser) -> list[tuple[Client, str]]:
@@ -82,37 +69,6 @@ def rating_list(*, client: Client, membership: Membership) -> QuerySet[Rating]:
 
 # --- Reads for the training side (training/ never queries feedback's models itself). ---
 
-CLEAN_STATUSES = (Rating.Status.CLEAN, Rating.Status.ACCEPTED)
-
-
-def clean_label_rows(*, client: Client) -> list[dict]:
-    """Every clean or accepted label of the client: rating, creative, criterion, value, rater, time."""
-    return list(
-        Score.objects.filter(rating__client=client, rating__status__in=CLEAN_STATUSES, criterion__active=True)
-        .values(
-            "rating_id", "value", "criterion_id", creative_id=F("rating__creative_id"),
-            rater_id=F("rating__rater_id"), submitted_at=F("rating__submitted_at"),
-            duration_ms=F("rating__duration_ms"),
-        )
-        .order_by("rating_id", "criterion_id")
-    )
-
-
-def clean_consensus_rows(*, client: Client) -> list[dict]:
-    """The checker's consensus from clean labels per creative and criterion, with its 0..1 weight."""
-    return list(
-        ItemConsensus.objects.filter(client=client, clean_consensus__isnull=False, criterion__active=True)
-        .values("creative_id", "criterion_id", "clean_consensus", "clean_weight", "n_clean")
-    )
-
-
-def clean_example_count_since(*, client: Client, after_rating_id: int) -> int:
-    """Creatives with a clean or accepted rating newer (by id) than `after_rating_id`."""
-    return (
-        Rating.objects.filter(client=client, status__in=CLEAN_STATUSES, id__gt=after_rating_id)
-        .values("creative_id").distinct().count()
-    )
-
 
 def creative_feature_rows(*, client: Client, creative_ids: list[int] | None = None) -> list[Creative]:
     """The client's creatives with the fields the model's features read (all non-archived by default)."""
@@ -122,17 +78,6 @@ def creative_feature_rows(*, client: Client, creative_ids: list[int] | None = No
     if creative_ids is None:
         return list(queryset.filter(archived=False))
     return list(queryset.filter(id__in=creative_ids))
-
-
-def criterion_agreement_overall(*, client: Client) -> dict[int, float | None]:
-    """Krippendorff's alpha per criterion id over all time, as the checker last stored it."""
-    rows = CriterionAgreement.objects.filter(client=client, week__isnull=True)
-    return {row.criterion_id: row.alpha for row in rows}
-
-
-def client_ids_with_clean_labels() -> list[int]:
-    """Clients that have at least one clean or accepted label (candidates for a retrain check)."""
-    return list(Rating.objects.filter(status__in=CLEAN_STATUSES).values_list("client_id", flat=True).distinct())
 
 
 # --- The rating queue (services/assignment.py leases from it). ---

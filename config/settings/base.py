@@ -37,7 +37,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "feedback",
+    "review",
     "training",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -163,14 +165,14 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ROUTES = {
     "training.sweep": {"queue": "default"},
     "training.*": {"queue": "training"},
-    "feedback.quality_recompute": {"queue": "quality"},
-    "feedback.quality_sweep": {"queue": "quality"},
+    "review.quality_recompute": {"queue": "quality"},
+    "review.quality_sweep": {"queue": "quality"},
 }
 CELERY_BEAT_SCHEDULE = {
     "training-sweep": {
         "task": "training.sweep", "schedule": float(os.environ.get("TASTEMAKER_TRAINING_SWEEP_S", "60")),
     },
-    "quality-sweep": {"task": "feedback.quality_sweep", "schedule": float(os.environ.get("QUALITY_SWEEP_S", "30"))},
+    "quality-sweep": {"task": "review.quality_sweep", "schedule": float(os.environ.get("QUALITY_SWEEP_S", "30"))},
 }
 
 # Label quality. QUALITY_REQUEUE_AFTER_SECONDS (60): a queued run not picked up this long is sent

@@ -19,6 +19,6 @@ urlpatterns = [
         name="client-detail",
     ),
     path("clients/<slug:client_slug>/", include(client_router.urls)),
-    path("clients/<slug:client_slug>/", include("feedback.api.quality_urls")),
+    path("clients/<slug:client_slug>/", include("review.api.urls")),
     path("clients/<slug:client_slug>/", include("feedback.api.queue_urls")),
 ]

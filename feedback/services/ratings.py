@@ -17,7 +17,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from feedback.models import Client, Creative, Criterion, Lease, Rating, Score
-from feedback.services.quality import quality_request
+from review.services.recompute import quality_request
 
 UNDO_WINDOW = timedelta(seconds=60)
 

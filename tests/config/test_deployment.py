@@ -57,3 +57,13 @@ def test_openapi_schema_is_served(client, django_user_model, db):
 def test_api_docs_page_uses_no_cdn(client, db):
     response = client.get("/api/docs/")
     assert response.status_code == 200 and b"cdn" not in response.content.lower()
+
+
+def test_dockerfile_copies_every_application_package():
+    import tomllib
+
+    packages = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["include"]
+    dockerfile = (ROOT / "config" / "Dockerfile").read_text()
+    for package in (p.rstrip("*") for p in packages):
+        if (ROOT / package).is_dir():
+            assert f"COPY {package} ./{package}" in dockerfile, package

@@ -7,13 +7,8 @@ import numpy as np
 from django.utils import timezone
 
 from feedback.models import Client, Creative, Criterion
-from feedback.selectors import (
-    clean_consensus_rows,
-    clean_label_rows,
-    creative_feature_rows,
-    criterion_agreement_overall,
-    criterion_list,
-)
+from feedback.selectors import creative_feature_rows, criterion_list
+from review.selectors import clean_consensus_rows, clean_label_rows, criterion_agreement_overall
 from training.ml import (
     CriterionScale,
     FeatureSpec,

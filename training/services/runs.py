@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from feedback.models import Client
-from feedback.selectors import clean_example_count_since, client_ids_with_clean_labels
+from review.selectors import clean_example_count_since, client_ids_with_clean_labels
 from training.ml import TrainConfig
 from training.models import ModelVersion, TrainingRun
 from training.services.features import text_encoder_name

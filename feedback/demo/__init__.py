@@ -1,1 +1,0 @@
-"""Django-free demo simulator: generated creatives, a hidden client taste and simulated raters."""

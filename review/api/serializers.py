@@ -1,0 +1,89 @@
+"""Shapes of the label-quality API: stored agreement, rater stats, flags, runs and decisions."""
+from rest_framework import serializers
+
+from review.models import Flag, QualityRun, RaterStats, ReviewDecision
+from review.selectors import RATER_SORTS, QualitySummary
+
+
+class QualityRunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = QualityRun
+        fields = ["id", "status", "requested_at", "started_at", "finished_at", "duration_ms", "n_ratings", "error"]
+        read_only_fields = fields
+
+
+def quality_summary_data(summary: QualitySummary) -> dict:
+    """The body of `GET .../quality/`."""
+    criteria = []
+    for row in summary.criteria:
+        overall = row.overall
+        low, high = (overall.alpha_low, overall.alpha_high) if overall else (None, None)
+        criteria.append({
+            "id": row.criterion.id, "name": row.criterion.name, "level": row.criterion.level,
+            "alpha": overall.alpha if overall else None, "alpha_low": low, "alpha_high": high,
+            "interval": [low, high], "n_items": overall.n_items if overall else 0,
+            "n_ratings": overall.n_ratings if overall else 0,
+            "consensus_method": overall.consensus_method if overall else None,
+            "weeks": [
+                {"week": w.week.isoformat(), "alpha": w.alpha, "alpha_low": w.alpha_low, "alpha_high": w.alpha_high,
+                 "n_ratings": w.n_ratings}
+                for w in row.weeks
+            ],
+        })
+    last = summary.last_run
+    return {
+        "criteria": criteria,
+        "counts": summary.status_counts,
+        "open_flags": summary.open_flags,
+        "last_computed": summary.last_computed.isoformat() if summary.last_computed else None,
+        "last_run": QualityRunSerializer(last).data if last else None,
+    }
+
+
+class RaterStatsSerializer(serializers.ModelSerializer):
+    rater = serializers.CharField(source="rater.username", read_only=True)
+    excluded = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = RaterStats
+        fields = [
+            "rater", "reliability", "bias", "mae", "self_consistency", "gold_accuracy", "straight_lining", "entropy",
+            "speed_ratio", "n_ratings", "n_repeats", "n_gold", "n_flagged", "excluded", "computed_at",
+        ]
+        read_only_fields = fields
+
+
+class RaterSortSerializer(serializers.Serializer):
+    sort = serializers.ChoiceField(
+        choices=[*RATER_SORTS, *(f"-{f}" for f in RATER_SORTS)], required=False, default="-reliability"
+    )
+
+
+class FlagSerializer(serializers.ModelSerializer):
+    rater = serializers.CharField(source="rater.username", read_only=True)
+    criterion_name = serializers.CharField(source="criterion.name", read_only=True, default=None)
+
+    class Meta:
+        model = Flag
+        fields = [
+            "id", "rating", "rater", "creative", "criterion", "criterion_name", "reasons", "severity", "outlier_z",
+            "status", "computed_at",
+        ]
+        read_only_fields = fields
+
+
+class FlagFilterSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True)
+    rater = serializers.CharField(required=False, allow_blank=True)
+    criterion = serializers.IntegerField(required=False, allow_null=True)
+    status = serializers.ChoiceField(choices=Flag.Status.choices, required=False, allow_blank=True)
+
+
+class BulkDecisionSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=[ReviewDecision.Action.ACCEPT, ReviewDecision.Action.REJECT])
+    ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False, max_length=5000)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)

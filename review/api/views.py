@@ -1,0 +1,180 @@
+"""Label-quality API: stored agreement, rater stats, flags and decisions, recompute, clean-label export.
+
+Reviewers and managers only; raters get 403 on every endpoint here (ClientScopedMixin).
+"""
+import csv
+import io
+import json
+
+from django.contrib.auth import get_user_model
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import renderers, status
+from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from feedback.api.tenancy import ClientScopedMixin
+from feedback.models import Role
+from review.api import serializers as s
+from review.models import Flag, QualityRun
+from review.selectors import (
+    EXPORT_FIELDS,
+    clean_labels_export,
+    flag_list,
+    quality_summary_get,
+    rater_stats_list,
+)
+from review.services.decisions import flags_decide, rater_exclude, rater_include
+from review.services.recompute import quality_request
+
+
+class ReviewerEndpoint(ClientScopedMixin):
+    """Every endpoint of this module needs at least the reviewer role in the URL's client."""
+
+    minimum_role = Role.REVIEWER
+
+
+class QualityView(ReviewerEndpoint, APIView):
+    """Alpha per criterion with its interval and weekly trend, label counts by status, last computed."""
+
+    @extend_schema(responses={200: dict})
+    def get(self, request, client_slug):
+        return Response(s.quality_summary_data(quality_summary_get(client=self.client)))
+
+
+class QualityRecomputeView(ReviewerEndpoint, APIView):
+    """Ask for a recompute now; debounced like every other request (202 either way)."""
+
+    @extend_schema(request=None, responses={202: dict})
+    def post(self, request, client_slug):
+        queued = quality_request(client_id=self.client.id)
+        active = QualityRun.objects.filter(
+            client=self.client, status__in=[QualityRun.Status.QUEUED, QualityRun.Status.RUNNING]
+        ).first()
+        body = {"queued": queued, "run": s.QualityRunSerializer(active).data if active else None}
+        return Response(body, status=status.HTTP_202_ACCEPTED)
+
+
+class RaterStatsView(ReviewerEndpoint, APIView):
+    """Stored statistics of every rater; `?sort=-reliability|speed_ratio|bias|...`."""
+
+    @extend_schema(parameters=[s.RaterSortSerializer], responses=s.RaterStatsSerializer(many=True))
+    def get(self, request, client_slug):
+        query = s.RaterSortSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        rows = rater_stats_list(client=self.client, sort=query.validated_data["sort"])
+        return Response(s.RaterStatsSerializer(rows, many=True).data)
+
+
+class RaterDecisionView(ReviewerEndpoint, APIView):
+    """`POST .../raters/<username>/exclude|include`: reject all of a rater's labels, or undo it."""
+
+    @extend_schema(request=s.NoteSerializer, responses={200: dict})
+    def post(self, request, client_slug, username, decision):
+        form = s.NoteSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        rater = get_object_or_404(get_user_model(), username=username)
+        service = rater_exclude if decision == "exclude" else rater_include
+        service(client=self.client, actor=request.user, rater_id=rater.id, note=form.validated_data["note"])
+        return Response({"rater": username, "excluded": decision == "exclude"})
+
+
+class FlagListView(ReviewerEndpoint, ListAPIView):
+    """Flags, most severe first: `?reason=&rater=<username>&criterion=<id>&status=open|accepted|rejected`."""
+
+    serializer_class = s.FlagSerializer
+
+    @extend_schema(parameters=[s.FlagFilterSerializer])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        query = s.FlagFilterSerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return flag_list(client=self.client, **query.validated_data)
+
+
+class FlagDecisionView(ReviewerEndpoint, APIView):
+    """`POST .../flags/<id>/accept` keeps the label; `.../reject` excludes it from consensus and training."""
+
+    @extend_schema(request=s.NoteSerializer, responses=s.FlagSerializer)
+    def post(self, request, client_slug, pk, decision):
+        flag = get_object_or_404(Flag, client=self.client, id=pk)
+        form = s.NoteSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        flags_decide(
+            client=self.client, actor=request.user, flag_ids=[flag.id], action=decision,
+            note=form.validated_data["note"],
+        )
+        return Response(s.FlagSerializer(flag_list(client=self.client).get(id=flag.id)).data)
+
+
+class FlagBulkDecisionView(ReviewerEndpoint, APIView):
+    """`POST .../flags/bulk/` `{"action": "accept"|"reject", "ids": [flag ids]}`."""
+
+    @extend_schema(request=s.BulkDecisionSerializer, responses={200: dict})
+    def post(self, request, client_slug):
+        form = s.BulkDecisionSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        rating_ids = flags_decide(
+            client=self.client, actor=request.user, flag_ids=data["ids"], action=data["action"], note=data["note"]
+        )
+        return Response({"action": data["action"], "ratings": rating_ids})
+
+
+class CSVRenderer(renderers.BaseRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        """Only errors pass through here (exports stream); they are shown as JSON text."""
+        return json.dumps(data).encode()
+
+
+class JSONLinesRenderer(CSVRenderer):
+    media_type = "application/x-ndjson"
+    format = "jsonl"
+
+
+class CleanLabelExportView(ReviewerEndpoint, APIView):
+    """Clean consensus labels, one row per creative and criterion: `?format=csv` (default) or `jsonl`."""
+
+    renderer_classes = [CSVRenderer, JSONLinesRenderer]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("format", str, enum=["csv", "jsonl"])],
+        responses={(200, "text/csv"): str, (200, "application/x-ndjson"): str},
+    )
+    def get(self, request, client_slug, **kwargs):
+        rows = clean_labels_export(client=self.client)
+        if request.accepted_renderer.format == "jsonl":
+            body, extension = (json.dumps(row) + "\n" for row in rows), "jsonl"
+        else:
+            body, extension = _csv_lines(rows), "csv"
+        response = StreamingHttpResponse(body, content_type=request.accepted_renderer.media_type)
+        response["Content-Disposition"] = f'attachment; filename="{self.client.slug}-clean-labels.{extension}"'
+        return response
+
+
+def _csv_lines(rows):
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS)
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({key: _spreadsheet_safe(value) for key, value in row.items()})
+        if buffer.tell() > 64_000:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _spreadsheet_safe(value):
+    """Text that a spreadsheet would run as a formula gets a leading quote (CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value

@@ -1,0 +1,20 @@
+"""manage.py recompute_quality <client-slug> — run the consistency checker now, in this process."""
+from django.core.management.base import BaseCommand, CommandError
+
+from feedback.models import Client
+from review.services.recompute import quality_recompute
+
+
+class Command(BaseCommand):
+    help = "Recompute a client's label quality synchronously (agreement, consensus, rater stats, flags)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("client_slug")
+
+    def handle(self, *args, client_slug: str, **options):
+        client = Client.objects.filter(slug=client_slug).first()
+        if client is None:
+            raise CommandError(f"No client with slug {client_slug!r}.")
+        run = quality_recompute(client=client, progress=self.stdout.write)
+        if run.status == run.Status.DONE:
+            self.stdout.write(self.style.SUCCESS(f"Quality run {run.id}: {run.n_ratings:,} ratings checked."))

@@ -1,0 +1,59 @@
+"""The review pages in headless Chromium: filter flags by rater, reject two, see the counts change."""
+import pytest
+
+from feedback.models import Rating
+from review.services.recompute import quality_recompute
+from tests.browser import log_in
+from tests.factories import MembershipFactory
+from tests.review.services.quality_data import agreeing_panel
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def reviewed(transactional_db, tenant):
+    """A panel where one rater answers far too fast, so all of their labels are flagged."""
+    client = tenant["client"]
+    _, raters, _ = agreeing_panel(client, outlier=False)
+    fast = raters[0]
+    Rating.objects.filter(rater=fast).update(duration_ms=100)
+    MembershipFactory(client=client, user=fast, role="rater")
+    quality_recompute(client=client)
+    return {**tenant, "fast": fast}
+
+
+def _count(page, status: str) -> int:
+    return int(page.inner_text(f'#status-counts [data-status="{status}"] dd'))
+
+
+def test_reviewer_filters_by_rater_rejects_two_and_sees_counts_change(page, live_server, reviewed):
+    log_in(page, live_server, reviewed["reviewer"])
+    dashboard = f"{live_server.url}/review/{reviewed['client'].slug}/"
+    page.goto(dashboard)
+    assert page.locator("svg.trend polyline").count() == 2
+    flagged, rejected = _count(page, "flagged"), _count(page, "rejected")
+    assert flagged == 12 and rejected == 0
+
+    page.click("text=Flagged labels")
+    page.select_option("select[name=rater]", reviewed["fast"].username)
+    page.select_option("select[name=criterion]", str(reviewed["criteria"][0].id))
+    page.click("#flag-filters button[type=submit]")
+    rows = page.locator("tr[data-flag]")
+    assert rows.count() == 12
+    assert all(reviewed["fast"].username in text for text in rows.all_inner_texts())
+    page.locator("input[name=flag]").nth(0).check()
+    page.locator("input[name=flag]").nth(1).check()
+    page.click("button[value=reject]")
+    page.wait_for_selector(".messages")
+    assert page.locator("tr[data-flag]").count() == 10  # the filter (status open) is kept
+
+    page.goto(dashboard)
+    assert (_count(page, "flagged"), _count(page, "rejected")) == (flagged - 2, 2)
+
+
+def test_rater_cannot_open_any_review_page(page, live_server, reviewed):
+    log_in(page, live_server, reviewed["fast"])
+    slug = reviewed["client"].slug
+    for path in ("", "flags/", f"items/{Rating.objects.first().creative_id}/"):
+        response = page.goto(f"{live_server.url}/review/{slug}/{path}")
+        assert response.status == 403

@@ -1,0 +1,111 @@
+"""Review pages: reviewers see and act, raters get 403, strangers 404; charts need no network."""
+import re
+
+import pytest
+
+from feedback.models import Creative, Rating
+from review.models import Flag, ReviewDecision
+from review.services.recompute import quality_recompute
+from tests.factories import ClientFactory, MembershipFactory
+from tests.review.services.quality_data import agreeing_panel
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def assessed(tenant):
+    creatives, raters, ratings = agreeing_panel(tenant["client"])
+    quality_recompute(client=tenant["client"])
+    return {**tenant, "creatives": creatives, "raters": raters, "ratings": ratings}
+
+
+def _pages(data):
+    slug, creative = data["client"].slug, data["creatives"][0].id
+    return [f"/review/{slug}/", f"/review/{slug}/flags/", f"/review/{slug}/items/{creative}/"]
+
+
+def _posts(data):
+    slug, creative, rater = data["client"].slug, data["creatives"][0].id, data["raters"][0].username
+    return [
+        f"/review/{slug}/recompute/", f"/review/{slug}/flags/decide/", f"/review/{slug}/items/{creative}/decide/",
+        f"/review/{slug}/items/{creative}/more/", f"/review/{slug}/raters/{rater}/",
+    ]
+
+
+def test_reviewer_sees_dashboard_with_counts_chart_and_raters(assessed, client):
+    client.force_login(assessed["reviewer"])
+    page = client.get(f"/review/{assessed['client'].slug}/").content.decode()
+    assert 'data-status="flagged"' in page and "<svg" in page and "<polygon" in page
+    assert all(r.username in page for r in assessed["raters"])
+    # Offline: nothing is loaded from another host.
+    assert not re.search(r'(src|href)="(https?:)?//', page)
+
+
+def test_rater_table_sorts_by_query_parameter(assessed, client):
+    client.force_login(assessed["manager"])
+    page = client.get(f"/review/{assessed['client'].slug}/?sort=-n_flagged").content.decode()
+    table = page[page.index('id="rater-table"'):]
+    names = [r.username for r in assessed["raters"]]
+    assert min(names, key=table.index) == assessed["raters"][3].username
+
+
+def test_flag_queue_filters_by_rater_and_reason(assessed, client):
+    client.force_login(assessed["reviewer"])
+    base = f"/review/{assessed['client'].slug}/flags/"
+    outlier_rater = assessed["raters"][3].username
+    assert client.get(base, {"rater": outlier_rater}).content.decode().count("data-flag=") == 2
+    assert client.get(base, {"rater": assessed["raters"][0].username}).content.decode().count("data-flag=") == 0
+    assert client.get(base, {"reason": "too_fast"}).content.decode().count("data-flag=") == 0
+
+
+def test_bulk_reject_from_the_queue_is_audited_and_shown_on_the_item_page(assessed, client):
+    client.force_login(assessed["reviewer"])
+    slug = assessed["client"].slug
+    ids = [str(i) for i in Flag.objects.values_list("id", flat=True)]
+    response = client.post(f"/review/{slug}/flags/decide/", {"flag": ids, "action": "reject"})
+    assert response.status_code == 302
+    assert Rating.objects.get(id=assessed["ratings"][(0, 3)].id).status == "rejected"
+    item = client.get(f"/review/{slug}/items/{assessed['creatives'][0].id}/").content.decode()
+    assert "decision-log" in item and assessed["reviewer"].username in item and "Reject" in item
+    assert ReviewDecision.objects.filter(actor=assessed["reviewer"], action="reject").count() == 1
+
+
+def test_item_page_asks_for_more_ratings(assessed, client):
+    client.force_login(assessed["reviewer"])
+    creative = assessed["creatives"][0]
+    client.post(f"/review/{assessed['client'].slug}/items/{creative.id}/more/")
+    assert Creative.objects.get(id=creative.id).extra_overlap == 1
+
+
+def test_exclude_and_include_rater_from_the_dashboard(assessed, client):
+    client.force_login(assessed["reviewer"])
+    url = f"/review/{assessed['client'].slug}/raters/{assessed['raters'][3].username}/"
+    client.post(url, {"action": "exclude"})
+    assert set(Rating.objects.filter(rater=assessed["raters"][3]).values_list("status", flat=True)) == {"rejected"}
+    client.post(url, {"action": "include"})
+    assert "rejected" not in set(Rating.objects.filter(rater=assessed["raters"][3]).values_list("status", flat=True))
+
+
+def test_rater_cannot_open_or_post_to_any_review_page(assessed, client):
+    client.force_login(assessed["rater"])
+    assert all(client.get(url).status_code == 403 for url in _pages(assessed))
+    assert all(client.post(url, {"action": "reject"}).status_code == 403 for url in _posts(assessed))
+    assert not ReviewDecision.objects.exists()
+
+
+def test_member_of_another_client_gets_404(assessed, client):
+    client.force_login(MembershipFactory(client=ClientFactory(), role="manager").user)
+    assert all(client.get(url).status_code == 404 for url in _pages(assessed))
+    assert all(client.post(url, {"action": "reject"}).status_code == 404 for url in _posts(assessed))
+
+
+def test_anonymous_is_sent_to_login(assessed, client):
+    assert all(client.get(url).status_code == 302 for url in _pages(assessed))
+
+
+def test_user_text_is_escaped(assessed, client):
+    creative = assessed["creatives"][0]
+    Creative.objects.filter(id=creative.id).update(headline="<script>alert(1)</script>")
+    client.force_login(assessed["reviewer"])
+    page = client.get(f"/review/{assessed['client'].slug}/items/{creative.id}/").content.decode()
+    assert "<script>alert(1)" not in page and "&lt;script&gt;" in page
