@@ -8,45 +8,23 @@ from django.db import models
 from django.db.models import Q
 
 from feedback.models import Client, Creative, Criterion, Rating
+from jobs.models import Run
 
 
-class QualityRun(models.Model):
+class QualityRun(Run):
     """One recompute of a client's label quality; at most one is queued or running per client.
 
-    The partial unique constraint is the debounce's guarantee: a burst of ratings tries to insert
-    a queued run each, and all but the first fail on it. A run that is running when new ratings
-    arrive gets `rerun_requested`, and requests its successor when it finishes.
+    The partial unique constraint (from `Run`) is the debounce's guarantee: a burst of ratings
+    requests a run each, and all but the first find it queued. A run that is running when new
+    ratings arrive gets `rerun_requested`, and requests its successor when it finishes.
     """
 
-    class Status(models.TextChoices):
-        QUEUED = "queued"
-        RUNNING = "running"
-        DONE = "done"
-        FAILED = "failed"
-
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="quality_runs")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
-    requested_at = models.DateTimeField(auto_now_add=True)
-    enqueued_at = models.DateTimeField(null=True, blank=True, help_text="Last hand-over to the broker.")
-    started_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    rerun_requested = models.BooleanField(default=False)
-    error = models.TextField(blank=True)
     n_ratings = models.PositiveIntegerField(default=0)
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
 
-    class Meta:
+    class Meta(Run.Meta):
         ordering = ["-requested_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["client"], condition=Q(status__in=["queued", "running"]),
-                name="quality_run_one_active_per_client",
-            ),
-            models.CheckConstraint(
-                condition=Q(status__in=["queued", "running", "done", "failed"]), name="quality_run_status_valid"
-            ),
-        ]
         indexes = [
             models.Index(fields=["status", "requested_at"], name="quality_run_status_time"),
             models.Index(fields=["client", "-requested_at"], name="quality_run_client_time"),

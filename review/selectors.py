@@ -77,7 +77,7 @@ def quality_summary_get(*, client: Client) -> QualitySummary:
     )
     open_flags = Flag.objects.filter(client=client, status=Flag.Status.OPEN).count()
     runs = list(QualityRun.objects.filter(client=client).order_by("-requested_at", "-id")[:20])
-    done = next((run for run in runs if run.status == QualityRun.Status.DONE), None)
+    done = next((run for run in runs if run.status == QualityRun.Status.SUCCEEDED), None)
     return QualitySummary(rows, counts, open_flags, runs[0] if runs else None, done.finished_at if done else None)
 
 

@@ -4,76 +4,54 @@ from django.db import models
 from django.db.models import Q
 
 from feedback.models import Client
+from jobs.models import Run
 
 
-class TrainingRun(models.Model):
+class TrainingTrigger(models.TextChoices):
+    """What asked for a training run."""
+
+    AUTO = "auto"
+    MANUAL = "manual"
+    SWEEP = "sweep"
+
+
+class TrainingRun(Run):
     """One attempt to train, evaluate and maybe promote a client's model.
 
-    The partial unique constraint allows one queued-or-running run per client: that, not timing,
-    is what makes "exactly one run per client at a time" true under concurrent triggers.
+    One queued-or-running run per client (the partial unique constraint from `Run`): that, not
+    timing, is what makes "exactly one run per client at a time" true under concurrent triggers.
     """
 
-    class Status(models.TextChoices):
-        QUEUED = "queued"
-        RUNNING = "running"
-        SUCCEEDED = "succeeded"
-        FAILED = "failed"
-        CANCELLED = "cancelled"
-
-    class Trigger(models.TextChoices):
-        AUTO = "auto"
-        MANUAL = "manual"
-        SWEEP = "sweep"
+    Trigger = TrainingTrigger
 
     class Outcome(models.TextChoices):
         NONE = ""
         PROMOTED = "promoted"
         KEPT_ACTIVE = "kept_active"
 
-    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
-    FINISHED_STATUSES = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
-
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="training_runs")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     trigger = models.CharField(max_length=16, choices=Trigger.choices, default=Trigger.AUTO)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    requested_at = models.DateTimeField(auto_now_add=True)
-    enqueued_at = models.DateTimeField(null=True, blank=True, help_text="Last hand-over to the broker.")
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
     cancel_requested = models.BooleanField(default=False)
     stage = models.CharField(max_length=32, blank=True, help_text="What the run is doing now.")
     epoch = models.PositiveIntegerField(default=0)
     history = models.JSONField(default=list, blank=True, help_text="[{epoch, train_loss, val_loss}]")
     hyperparameters = models.JSONField(default=dict, blank=True)
     metrics = models.JSONField(default=dict, blank=True)
-    error = models.TextField(blank=True)
     outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True, default="")
     outcome_reason = models.TextField(blank=True)
     model_version = models.ForeignKey(
         "ModelVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="runs"
     )
-    celery_task_id = models.CharField(max_length=64, blank=True)
     device = models.CharField(max_length=32, blank=True)
 
-    class Meta:
+    class Meta(Run.Meta):
         ordering = ["-requested_at", "-id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["client"], condition=Q(status__in=["queued", "running"]),
-                name="training_run_one_active_per_client",
-            ),
-            models.CheckConstraint(
-                condition=Q(status__in=["queued", "running", "succeeded", "failed", "cancelled"]),
-                name="training_run_status_valid",
-            ),
-            models.CheckConstraint(
-                condition=Q(trigger__in=["auto", "manual", "sweep"]), name="training_run_trigger_valid"
-            ),
+            *Run.Meta.constraints,
+            models.CheckConstraint(condition=Q(trigger__in=TrainingTrigger.values), name="training_run_trigger_valid"),
         ]
         indexes = [
             models.Index(fields=["status", "heartbeat_at"], name="training_run_status_beat"),
@@ -82,10 +60,6 @@ class TrainingRun(models.Model):
 
     def __str__(self) -> str:
         return f"training run {self.pk} of {self.client_id} ({self.status})"
-
-    @property
-    def is_active(self) -> bool:
-        return self.status in self.ACTIVE_STATUSES
 
 
 class ModelVersion(models.Model):

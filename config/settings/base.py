@@ -4,6 +4,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from jobs.contract import beat_schedule, task_routes
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("TASTEMAKER_VAR_DIR", BASE_DIR / "var"))
 
@@ -160,24 +162,17 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-# Training tasks run on their own queue (a GPU box can consume only it). The sweep goes to
-# `default` on purpose: it must still run when the only training worker is dead or busy.
-CELERY_TASK_ROUTES = {
-    "training.sweep": {"queue": "default"},
-    "training.*": {"queue": "training"},
-    "review.quality_recompute": {"queue": "quality"},
-    "review.quality_sweep": {"queue": "quality"},
-}
-CELERY_BEAT_SCHEDULE = {
-    "training-sweep": {
-        "task": "training.sweep", "schedule": float(os.environ.get("TASTEMAKER_TRAINING_SWEEP_S", "60")),
-    },
-    "quality-sweep": {"task": "review.quality_sweep", "schedule": float(os.environ.get("QUALITY_SWEEP_S", "30"))},
-}
+# Task names and queues are declared once, in jobs/contract.py. Training tasks run on their own
+# queue (a GPU box can consume only it); both sweeps run on `default`.
+CELERY_TASK_ROUTES = task_routes()
+CELERY_BEAT_SCHEDULE = beat_schedule(
+    quality_sweep_s=float(os.environ.get("QUALITY_SWEEP_S", "30")),
+    training_sweep_s=float(os.environ.get("TASTEMAKER_TRAINING_SWEEP_S", "60")),
+)
 
 # Label quality. QUALITY_REQUEUE_AFTER_SECONDS (60): a queued run not picked up this long is sent
-# to the broker again. QUALITY_STALE_RUN_SECONDS (600): a running run silent this long is failed
-# and requested again. QUALITY_BOOTSTRAP_SAMPLES (1000) / QUALITY_WEEKLY_BOOTSTRAP_SAMPLES (100):
+# to the broker again. QUALITY_STALE_RUN_SECONDS (600): a running run silent this long is queued
+# again (failed after 3 lost attempts). QUALITY_BOOTSTRAP_SAMPLES (1000) / QUALITY_WEEKLY_BOOTSTRAP_SAMPLES (100):
 # bootstrap replicates for alpha's interval overall and per week.
 # QUALITY_DEBOUNCE_SECONDS (3): a queued run waits until the client's ratings pause this long ...
 # QUALITY_DEBOUNCE_MAX_SECONDS (60): ... but runs at the latest this long after it was requested.

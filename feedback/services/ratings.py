@@ -17,7 +17,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from feedback.models import Client, Creative, Criterion, Lease, Rating, Score
-from review.services.recompute import quality_request
+from jobs.contract import QUALITY_RUN
+from jobs.lifecycle import run_request
 
 UNDO_WINDOW = timedelta(seconds=60)
 
@@ -84,8 +85,9 @@ def rating_create(
         if existing is not None:
             return existing, False
         raise ValidationError({"creative": ["You have already rated this creative."]}) from None
-    # Debounced: a burst of ratings queues one recompute; never blocks or fails the rating.
-    transaction.on_commit(lambda: quality_request(client_id=client.id))
+    # The label-quality recompute (review's), debounced: a burst of ratings queues one run; a
+    # rating never blocks or fails on it.
+    transaction.on_commit(lambda: run_request(QUALITY_RUN, client_id=client.id))
     return rating, True
 
 
@@ -109,7 +111,7 @@ def rating_undo(*, client: Client, rater: AbstractBaseUser, rating_id: int) -> L
     if rating.kind == Rating.Kind.NORMAL:
         Creative.objects.filter(id=rating.creative_id).update(normal_rating_count=F("normal_rating_count") - 1)
     rating.delete()
-    transaction.on_commit(lambda: quality_request(client_id=client.id))
+    transaction.on_commit(lambda: run_request(QUALITY_RUN, client_id=client.id))
     return Lease.objects.create(
         client=client, creative_id=rating.creative_id, rater=rater, kind=rating.kind,
         created_at=now, expires_at=now + timedelta(seconds=client.lease_seconds),

@@ -1,24 +1,24 @@
-"""Label quality: debounced recompute requests, and the recompute that runs the checker and stores it.
+"""Label quality runs: request (debounced), execute the checker and store its report, sweep.
 
-Concurrency: `QualityRun` allows one queued-or-running run per client (a partial unique index).
-`quality_request` inserts a queued run and lets the database refuse duplicates, so a burst of
-1,000 ratings queues one run; a request that meets a *running* run sets its `rerun_requested`,
-and that run requests its successor once it is done, so ratings that arrive during a run are
-never left out. The queued row is the durable fact; the broker message is only a nudge, and
-`quality_sweep` re-sends it when the broker lost it or was down.
+The run lifecycle (one active run per client, claim by attempt, heartbeat, re-send, fail after N
+lost attempts) is `jobs.lifecycle`'s; this module adds what is particular to quality: a queued run
+waits while ratings are still streaming in, a recompute stores the whole report in one transaction,
+and a finished report tells the training side that clean labels may have changed.
 """
+import contextlib
 import logging
 import time
 from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import transaction
 from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerError
 
-from config.celery_app import app as celery_app
 from feedback.models import Client, Rating
+from jobs.contract import QUALITY_RUN, TRAINING_CHECK
+from jobs.dispatch import task_send
+from jobs.lifecycle import OwnedRun, RunLost, run_claim, run_enqueue, run_request, run_sweep
 from review.models import QualityRun
 from review.quality import QualityReport, assess_quality
 from review.services.rating_table import LoadedRatings, quality_table_load
@@ -26,60 +26,31 @@ from review.services.report_store import quality_report_store
 
 logger = logging.getLogger(__name__)
 
-QUALITY_TASK = "review.quality_recompute"
-QUALITY_QUEUE = "quality"
-TRAINING_CHECK_TASK = "training.check_retrain"
-
 
 def quality_request(*, client_id: int) -> bool:
     """Make sure a recompute of the client will run; True when this call queued a new run.
 
-    This runs after every rating, so it is two statements and never an exception: a running run
-    is asked to go again (it may have loaded its data before this rating); otherwise a queued run
-    is inserted unless one already exists (ON CONFLICT DO NOTHING against the database's
-    one-active-run-per-client constraint), and only a new one is handed to the broker.
+    Runs after every rating (`feedback` asks through `jobs.lifecycle.run_request` with the same
+    QUALITY_RUN kind): two statements and never an exception.
     """
-    running = QualityRun.objects.filter(client_id=client_id, status=QualityRun.Status.RUNNING)
-    if running.update(rerun_requested=True):
-        return False
-    run_id = _insert_queued_run(client_id=client_id)
-    if run_id is None:
-        return False  # a queued (or just started) run exists and will read this rating
-    transaction.on_commit(lambda: quality_run_enqueue(run_id=run_id))
-    return True
+    return run_request(QUALITY_RUN, client_id=client_id).created
 
 
-def _insert_queued_run(*, client_id: int) -> int | None:
-    """INSERT a queued run unless the client has an active one; its id, or None."""
-    table = QualityRun._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (client_id, status, requested_at, rerun_requested, error, n_ratings) "  # noqa: S608
-            "VALUES (%s, %s, %s, %s, '', 0) ON CONFLICT DO NOTHING RETURNING id",
-            [client_id, QualityRun.Status.QUEUED, timezone.now(), False],
-        )
-        row = cursor.fetchone()
-    return row[0] if row else None
+def quality_run_execute(*, run_id: int) -> QualityRun | None:
+    """The quality task's work: wait out a stream of ratings, else recompute and notify training.
+
+    A message for a run that is no longer queued (done, or another worker's) does nothing.
+    """
+    run = QualityRun.objects.filter(id=run_id, status=QualityRun.Status.QUEUED).select_related("client").first()
+    if run is None or quality_debounce_defer(run=run):
+        return None
+    finished = quality_recompute(client=run.client, run_id=run.id)
+    if finished is not None and finished.status == QualityRun.Status.SUCCEEDED:
+        task_send(TRAINING_CHECK, kwargs={"client_id": run.client_id})
+    return finished
 
 
-def quality_run_enqueue(*, run_id: int, countdown: float = 0) -> bool:
-    """Hand a queued run to the broker; never raises when the broker is down (the sweep retries)."""
-    run = QualityRun.objects.filter(id=run_id).values("client_id").first()
-    if run is None:
-        return False
-    try:
-        celery_app.send_task(
-            QUALITY_TASK, kwargs={"client_id": run["client_id"]}, queue=QUALITY_QUEUE, retry=False,
-            countdown=countdown or None,
-        )
-    except (BrokerError, OSError) as exc:
-        logger.warning("Broker unavailable, quality run %s stays queued for the sweep: %s", run_id, exc)
-        return False
-    QualityRun.objects.filter(id=run_id).update(enqueued_at=timezone.now())
-    return True
-
-
-def quality_debounce_defer(*, client: Client) -> bool:
+def quality_debounce_defer(*, run: QualityRun) -> bool:
     """While ratings are still streaming in, push the queued run back instead of running it now.
 
     A trailing debounce: the run waits until the client has been quiet for
@@ -87,47 +58,45 @@ def quality_debounce_defer(*, client: Client) -> bool:
     requested, so a steady stream of ratings still gets a fresh report regularly.
     """
     quiet = settings.QUALITY_DEBOUNCE_SECONDS
-    run = QualityRun.objects.filter(client=client, status=QualityRun.Status.QUEUED).first()
-    if not quiet or run is None:
-        return False
     now = timezone.now()
-    if run.requested_at < now - timedelta(seconds=settings.QUALITY_DEBOUNCE_MAX_SECONDS):
+    if not quiet or run.requested_at < now - timedelta(seconds=settings.QUALITY_DEBOUNCE_MAX_SECONDS):
         return False
-    latest = Rating.objects.filter(client=client).order_by("-id").values_list("submitted_at", flat=True).first()
+    latest = (
+        Rating.objects.filter(client_id=run.client_id).order_by("-id").values_list("submitted_at", flat=True).first()
+    )
     if latest is None or latest < now - timedelta(seconds=quiet):
         return False
-    return quality_run_enqueue(run_id=run.id, countdown=quiet)
+    return run_enqueue(QUALITY_RUN, run_id=run.id, countdown=quiet)
 
 
-def quality_recompute(*, client: Client, progress: Callable[[str], None] | None = None) -> QualityRun:
+def quality_recompute(
+    *, client: Client, run_id: int | None = None, progress: Callable[[str], None] | None = None
+) -> QualityRun | None:
     """Run the checker on all of the client's ratings and store the report (idempotent).
 
-    Claims the client's queued run (or starts one); when another worker is already running one,
-    asks it to run again and returns it without doing the work twice.
+    Claims the given queued run, else the client's queued run, else starts one here. When another
+    worker is already running one, it is asked to run again (it may have read its ratings before
+    the latest) and returned without doing the work twice. None when the run was taken meanwhile.
     """
     say = progress or (lambda message: None)
-    run, claimed = _claim_run(client=client)
-    if not claimed:
-        say(f"Quality run {run.id} is already {run.status}; it will include the latest ratings.")
-        return run
+    owned = run_claim(QUALITY_RUN, run_id=run_id) if run_id else _claim_for_client(client)
+    if owned is None:
+        if run_id:
+            return None
+        running = QualityRun.objects.filter(client=client, status__in=QualityRun.ACTIVE_STATUSES).first()
+        say(f"Quality run {running.id} is already {running.status}; it will include the latest ratings.")
+        return running
     started = time.monotonic()
     try:
-        say(f"Loading ratings of {client.slug}...")
-        loaded = quality_table_load(client=client)
-        _heartbeat(run)
-        say(f"Checking {loaded.n_ratings:,} ratings ({len(loaded.table):,} scores)...")
-        report = quality_assess(loaded=loaded)
-        _heartbeat(run)
-        say("Storing the report...")
-        with transaction.atomic():
-            quality_report_store(client=client, loaded=loaded, report=report, heartbeat=lambda: _heartbeat(run))
-            run = _finish(run, status=QualityRun.Status.DONE, n_ratings=loaded.n_ratings, started=started)
+        n_ratings = _check_and_store(client=client, owned=owned, say=say, started=started)
+    except RunLost:
+        logger.info("Quality run %s was taken from this worker; its report was not stored", owned.run_id)
+        return None
     except BaseException as exc:
-        _finish(run, status=QualityRun.Status.FAILED, error=repr(exc)[:2000], started=started)
+        _fail(owned, error=repr(exc)[:2000], started=started)
         raise
-    say(f"Done in {run.duration_ms / 1000:.1f}s.")
-    if run.rerun_requested:
-        quality_request(client_id=client.id)
+    run = QualityRun.objects.get(id=owned.run_id)
+    say(f"Done in {run.duration_ms / 1000:.1f}s ({n_ratings:,} ratings).")
     return run
 
 
@@ -139,72 +108,42 @@ def quality_assess(*, loaded: LoadedRatings) -> QualityReport | None:
 
 
 def quality_sweep() -> dict[str, int]:
-    """Re-send queued runs the broker may have lost; fail runs whose worker died, and re-request them."""
-    now = timezone.now()
-    requeue_before = now - timedelta(seconds=settings.QUALITY_REQUEUE_AFTER_SECONDS)
-    stale_before = now - timedelta(seconds=settings.QUALITY_STALE_RUN_SECONDS)
-    lost = QualityRun.objects.filter(status=QualityRun.Status.QUEUED, requested_at__lt=requeue_before).exclude(
-        enqueued_at__gte=requeue_before
+    """Re-send queued runs the broker may have lost; re-queue (or, after 3 attempts, fail) silent ones."""
+    return run_sweep(
+        QUALITY_RUN,
+        resend_after=timedelta(seconds=settings.QUALITY_REQUEUE_AFTER_SECONDS),
+        stale_after=timedelta(seconds=settings.QUALITY_STALE_RUN_SECONDS),
     )
-    requeued = sum(quality_run_enqueue(run_id=run_id) for run_id in lost.values_list("id", flat=True))
-    dead = list(
-        QualityRun.objects.filter(status=QualityRun.Status.RUNNING, heartbeat_at__lt=stale_before).values_list(
-            "id", "client_id"
-        )
-    )
-    for run_id, client_id in dead:
-        failed = QualityRun.objects.filter(id=run_id, status=QualityRun.Status.RUNNING).update(
-            status=QualityRun.Status.FAILED, finished_at=now, error="No heartbeat: the worker died."
-        )
-        if failed:
-            quality_request(client_id=client_id)
-    return {"requeued": requeued, "failed": len(dead)}
 
 
-def quality_training_notify(*, client_id: int) -> None:
-    """Tell the training side that clean labels may have changed; it has its own sweep if this is lost."""
-    try:
-        celery_app.send_task(TRAINING_CHECK_TASK, kwargs={"client_id": client_id}, queue="training", retry=False)
-    except (BrokerError, OSError) as exc:
-        logger.warning("Broker unavailable, training check for client %s left to its sweep: %s", client_id, exc)
+def _claim_for_client(client: Client) -> OwnedRun | None:
+    """The client's queued run, or a new one started here (a command or a button, not a message)."""
+    owned = run_claim(QUALITY_RUN, client_id=client.id)
+    if owned is None and run_request(QUALITY_RUN, client_id=client.id, send=False).created:
+        owned = run_claim(QUALITY_RUN, client_id=client.id)
+    return owned
 
 
-def _claim_run(*, client: Client) -> tuple[QualityRun, bool]:
-    for _ in range(3):
-        now = timezone.now()
-        with transaction.atomic():
-            run = (
-                QualityRun.objects.select_for_update(skip_locked=True)
-                .filter(client=client, status=QualityRun.Status.QUEUED)
-                .first()
-            )
-            if run is not None:
-                run.status, run.started_at, run.heartbeat_at = QualityRun.Status.RUNNING, now, now
-                run.save(update_fields=["status", "started_at", "heartbeat_at"])
-                return run, True
-        try:
-            with transaction.atomic():
-                run = QualityRun.objects.create(
-                    client=client, status=QualityRun.Status.RUNNING, started_at=now, heartbeat_at=now
-                )
-                return run, True
-        except IntegrityError:
-            running = QualityRun.objects.filter(client=client, status=QualityRun.Status.RUNNING)
-            if running.update(rerun_requested=True):
-                return running.get(), False
-    raise RuntimeError(f"Could not claim a quality run for client {client.id}")
-
-
-def _heartbeat(run: QualityRun) -> None:
-    QualityRun.objects.filter(id=run.id).update(heartbeat_at=timezone.now())
-
-
-def _finish(run: QualityRun, *, status: str, started: float, n_ratings: int = 0, error: str = "") -> QualityRun:
-    """Close the run under its row lock, so a concurrent request either sees it running or done."""
+def _check_and_store(*, client: Client, owned: OwnedRun, say: Callable[[str], None], started: float) -> int:
+    say(f"Loading ratings of {client.slug}...")
+    loaded = quality_table_load(client=client)
+    owned.heartbeat()
+    say(f"Checking {loaded.n_ratings:,} ratings ({len(loaded.table):,} scores)...")
+    report = quality_assess(loaded=loaded)
+    owned.heartbeat()
+    say("Storing the report...")
+    # The report and the run's end commit together: a worker that lost its run (RunLost inside)
+    # rolls its report back, so pages see the whole previous report or the whole new one.
     with transaction.atomic():
-        locked = QualityRun.objects.select_for_update().get(id=run.id)
-        locked.status, locked.finished_at, locked.error = status, timezone.now(), error
-        locked.n_ratings = n_ratings
-        locked.duration_ms = int((time.monotonic() - started) * 1000)
-        locked.save(update_fields=["status", "finished_at", "error", "n_ratings", "duration_ms"])
-    return locked
+        quality_report_store(client=client, loaded=loaded, report=report)
+        owned.finish(QualityRun.Status.SUCCEEDED, n_ratings=loaded.n_ratings, duration_ms=_elapsed_ms(started))
+    return loaded.n_ratings
+
+
+def _fail(owned: OwnedRun, *, error: str, started: float) -> None:
+    with contextlib.suppress(RunLost):  # the sweep already re-queued or failed it
+        owned.finish(QualityRun.Status.FAILED, error=error, duration_ms=_elapsed_ms(started))
+
+
+def _elapsed_ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)

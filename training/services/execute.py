@@ -1,23 +1,24 @@
 """Execute one training run: claim it, train, evaluate, promote or keep, then feed the checker.
 
-Ownership: claiming a queued run bumps `attempts`; every later write is filtered on
-(id, status=running, attempts=ours), so a worker the sweep gave up on (silent heartbeat) can
-neither overwrite the retry's progress nor promote its own model. Promotion is the last write
-that matters and happens in one transaction, so a worker killed at any earlier point leaves the
-active model untouched.
+Ownership is `jobs.lifecycle`'s: every write goes through the claimed `OwnedRun`, filtered on
+(id, running, our attempt), so a worker the sweep gave up on (silent heartbeat) can neither
+overwrite the retry's progress nor promote its own model. Promotion is the last write that matters
+and happens in one transaction, so a worker killed at any earlier point leaves the active model
+untouched.
 """
+import contextlib
 import logging
 import platform
 import time
-from dataclasses import dataclass
 from importlib import metadata
 
 import torch
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from feedback.models import Client
+from jobs.contract import TRAINING_RUN
+from jobs.lifecycle import OwnedRun, RunLost, run_claim
 from training.ml import TrainConfig, checkpoint_bytes, resolve_device, train
 from training.models import ModelVersion, TrainingRun
 from training.services.artifacts import ArtifactError, artifact_name, artifact_write
@@ -34,32 +35,12 @@ from training.services.evaluation import (
 logger = logging.getLogger(__name__)
 
 
-class RunLost(Exception):
-    """This worker no longer owns the run (cancelled, or handed to another attempt by the sweep)."""
-
-
-@dataclass
-class _Owned:
-    run_id: int
-    attempt: int
-
-    def update(self, **fields) -> None:
-        changed = TrainingRun.objects.filter(
-            id=self.run_id, status=TrainingRun.Status.RUNNING, attempts=self.attempt
-        ).update(heartbeat_at=timezone.now(), **fields)
-        if not changed:
-            raise RunLost(f"run {self.run_id} attempt {self.attempt} is no longer ours")
-
-    def cancel_requested(self) -> bool:
-        row = TrainingRun.objects.filter(id=self.run_id).values("status", "attempts", "cancel_requested").first()
-        return row is None or row["cancel_requested"] or row["status"] != "running" or row["attempts"] != self.attempt
-
-
 def training_run_execute(*, run_id: int, device: str | None = None, on_epoch=None) -> TrainingRun | None:
     """Run a queued run to its end; a run that is not queued (done, or another worker's) is a no-op."""
-    owned = _claim(run_id=run_id)
+    owned = run_claim(TRAINING_RUN, run_id=run_id)
     if owned is None:
         return None
+    owned.update(stage="features", epoch=0, history=[])
     if settings.TASTEMAKER_TORCH_THREADS > 0:
         torch.set_num_threads(settings.TASTEMAKER_TORCH_THREADS)
     run = TrainingRun.objects.select_related("client").get(id=run_id)
@@ -73,19 +54,7 @@ def training_run_execute(*, run_id: int, device: str | None = None, on_epoch=Non
     return TrainingRun.objects.get(id=run_id)
 
 
-def _claim(*, run_id: int) -> _Owned | None:
-    with transaction.atomic():
-        run = TrainingRun.objects.select_for_update().filter(id=run_id).first()
-        if run is None or run.status != TrainingRun.Status.QUEUED:
-            return None
-        run.status, run.attempts = TrainingRun.Status.RUNNING, run.attempts + 1
-        run.started_at = run.heartbeat_at = timezone.now()
-        run.stage, run.epoch, run.history, run.error = "features", 0, [], ""
-        run.save()
-        return _Owned(run_id=run.id, attempt=run.attempts)
-
-
-def _train_evaluate_decide(*, run: TrainingRun, owned: _Owned, device: str, on_epoch) -> None:
+def _train_evaluate_decide(*, run: TrainingRun, owned: OwnedRun, device: str, on_epoch) -> None:
     started = time.perf_counter()
     params = run.hyperparameters
     config = TrainConfig.from_dict(params)
@@ -105,7 +74,7 @@ def _train_evaluate_decide(*, run: TrainingRun, owned: _Owned, device: str, on_e
         if on_epoch is not None:
             on_epoch(stats)
 
-    result = train(train_set, config, device=device, on_epoch=progress, should_stop=owned.cancel_requested)
+    result = train(train_set, config, device=device, on_epoch=progress, should_stop=lambda: _should_stop(owned))
     if result.cancelled:
         _finish_cancelled(owned=owned)
         return
@@ -136,7 +105,7 @@ def _train_evaluate_decide(*, run: TrainingRun, owned: _Owned, device: str, on_e
     except Exception as exc:  # the decision stands; what failed afterwards is recorded, not fatal
         logger.exception("Training run %s: post-promotion step failed", run.id)
         owned.update(error=f"after the decision: {type(exc).__name__}: {exc}"[:4000])
-    owned.update(status=TrainingRun.Status.SUCCEEDED, finished_at=timezone.now(), stage="done")
+    owned.finish(TrainingRun.Status.SUCCEEDED, stage="done")
 
 
 def _record_version(*, run, owned, number, name, promote, reason, metrics, data, device, duration_s, params):
@@ -173,16 +142,19 @@ def _after_decision(*, run, owned, version, result, data, config, device) -> Non
     store_active_predictions(client=run.client, device=device, samples=run.hyperparameters["mc_samples"])
 
 
-def _finish_cancelled(*, owned: _Owned) -> None:
-    TrainingRun.objects.filter(id=owned.run_id, status=TrainingRun.Status.RUNNING, attempts=owned.attempt).update(
-        status=TrainingRun.Status.CANCELLED, finished_at=timezone.now(), stage="cancelled", outcome_reason="cancelled"
-    )
+def _should_stop(owned: OwnedRun) -> bool:
+    """Stop training when a manager cancelled the run or this attempt lost it."""
+    row = owned.current("cancel_requested")
+    return row is None or row["cancel_requested"]
 
 
-def _finish_failed(*, owned: _Owned, error: str) -> None:
-    TrainingRun.objects.filter(id=owned.run_id, status=TrainingRun.Status.RUNNING, attempts=owned.attempt).update(
-        status=TrainingRun.Status.FAILED, finished_at=timezone.now(), error=error[:4000], stage="failed"
-    )
+def _finish_cancelled(*, owned: OwnedRun) -> None:
+    owned.finish(TrainingRun.Status.CANCELLED, stage="cancelled", outcome_reason="cancelled")
+
+
+def _finish_failed(*, owned: OwnedRun, error: str) -> None:
+    with contextlib.suppress(RunLost):  # the sweep already re-queued or failed it
+        owned.finish(TrainingRun.Status.FAILED, error=error[:4000], stage="failed")
 
 
 def _training_summary(result) -> dict:
@@ -204,4 +176,4 @@ def _library_versions() -> dict:
     return found
 
 
-__all__ = ["ArtifactError", "RunLost", "training_run_execute"]
+__all__ = ["ArtifactError", "training_run_execute"]

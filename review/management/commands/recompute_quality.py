@@ -16,5 +16,5 @@ class Command(BaseCommand):
         if client is None:
             raise CommandError(f"No client with slug {client_slug!r}.")
         run = quality_recompute(client=client, progress=self.stdout.write)
-        if run.status == run.Status.DONE:
+        if run is not None and run.status == run.Status.SUCCEEDED:
             self.stdout.write(self.style.SUCCESS(f"Quality run {run.id}: {run.n_ratings:,} ratings checked."))

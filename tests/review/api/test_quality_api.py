@@ -35,7 +35,7 @@ def test_quality_shape(assessed, api_as):
     assert expected <= first.keys()
     assert first["alpha_low"] <= first["alpha"] <= first["alpha_high"]
     assert body["counts"] == {"pending": 0, "clean": 47, "flagged": 1, "accepted": 0, "rejected": 0}
-    assert body["last_run"]["status"] == "done" and body["last_computed"]
+    assert body["last_run"]["status"] == "succeeded" and body["last_computed"]
 
 
 def test_raters_shape_and_sort(assessed, api_as):

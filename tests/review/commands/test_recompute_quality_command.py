@@ -15,7 +15,7 @@ def test_command_recomputes_and_prints_progress(tenant):
     out = io.StringIO()
     call_command("recompute_quality", tenant["client"].slug, stdout=out)
     assert "Loading ratings" in out.getvalue() and "48 ratings checked" in out.getvalue()
-    assert QualityRun.objects.get().status == "done" and ItemConsensus.objects.exists()
+    assert QualityRun.objects.get().status == "succeeded" and ItemConsensus.objects.exists()
 
 
 def test_unknown_client_is_an_error():

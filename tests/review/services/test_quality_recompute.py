@@ -25,7 +25,7 @@ def test_far_off_rating_is_flagged_as_outlier_and_the_rest_are_clean(tenant):
     _, _, ratings = agreeing_panel(tenant["client"])
     run = quality_recompute(client=tenant["client"])
     outlier = ratings[(0, 3)]
-    assert run.status == QualityRun.Status.DONE and run.n_ratings == len(ratings)
+    assert run.status == QualityRun.Status.SUCCEEDED and run.n_ratings == len(ratings)
     assert _status(outlier) == "flagged"
     flags = Flag.objects.filter(rating=outlier)
     assert flags.count() == 2 and all("outlier" in f.reasons for f in flags)
@@ -60,7 +60,7 @@ def test_recompute_twice_gives_the_same_rows(tenant):
     first = snapshot()
     quality_recompute(client=tenant["client"])
     assert snapshot() == first
-    assert QualityRun.objects.filter(status="done").count() == 2
+    assert QualityRun.objects.filter(status="succeeded").count() == 2
 
 
 def test_reviewer_decisions_are_never_overwritten(tenant):
@@ -116,7 +116,7 @@ def test_confident_out_of_fold_prediction_far_from_a_label_flags_model_disagreem
 
 def test_client_without_ratings_completes_with_empty_results(tenant):
     run = quality_recompute(client=tenant["client"])
-    assert run.status == "done" and run.n_ratings == 0
+    assert run.status == "succeeded" and run.n_ratings == 0
     assert not ItemConsensus.objects.exists()
 
 

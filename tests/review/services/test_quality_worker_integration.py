@@ -25,7 +25,7 @@ def test_burst_of_api_ratings_gives_one_or_two_completed_runs(tenant, api_as, ce
         return list(QualityRun.objects.filter(client=client).values_list("status", flat=True))
 
     wait_until(
-        lambda: statuses() and set(statuses()) == {"done"}, timeout=90,
+        lambda: statuses() and set(statuses()) == {"succeeded"}, timeout=90,
         what=f"quality runs to finish, now {statuses()} (log: {celery_worker_process.log_path})",
     )
     assert 1 <= QualityRun.objects.filter(client=client).count() <= 2

@@ -1,10 +1,9 @@
-"""Triggering, the one-run-per-client guarantee, cancel and the sweep."""
+"""Triggering, requests, cancel and the training sweep (the shared lifecycle is tested in tests/jobs/)."""
 import threading
 from datetime import timedelta
 
 import pytest
 from django.db import connection
-from django.db.utils import IntegrityError
 from django.utils import timezone
 
 from feedback.models import Rating
@@ -50,12 +49,6 @@ def test_only_examples_new_since_the_last_version_count(labelled):
     assert new_clean_examples(client=labelled["client"]) == 3
 
 
-def test_the_database_refuses_a_second_active_run(labelled):
-    TrainingRun.objects.create(client=labelled["client"])
-    with pytest.raises(IntegrityError):
-        TrainingRun.objects.create(client=labelled["client"], status="running")
-
-
 def test_a_second_request_returns_the_run_already_queued(labelled):
     first = training_run_request(client=labelled["client"], requested_by=labelled["manager"], trigger="manual")
     second = training_run_request(client=labelled["client"], requested_by=None, trigger="auto")
@@ -98,30 +91,6 @@ def test_cancelling_a_running_run_asks_it_to_stop(labelled):
     run = training_run_request(client=labelled["client"], requested_by=None, trigger="manual")
     TrainingRun.objects.filter(id=run.id).update(status="running")
     assert training_run_cancel(run=run).cancel_requested is True
-
-
-def test_sweep_requeues_a_run_whose_worker_went_silent(labelled):
-    run = TrainingRun.objects.create(client=labelled["client"], status="running", attempts=1,
-                                     heartbeat_at=timezone.now() - timedelta(seconds=300))
-    summary = training_sweep(heartbeat_timeout_s=120)
-    run.refresh_from_db()
-    assert summary["requeued"] == 1 and run.status == "queued" and run.attempts == 1
-
-
-def test_sweep_leaves_a_run_with_a_fresh_heartbeat_alone(labelled):
-    run = TrainingRun.objects.create(client=labelled["client"], status="running", attempts=1,
-                                     heartbeat_at=timezone.now())
-    training_sweep(heartbeat_timeout_s=120)
-    run.refresh_from_db()
-    assert run.status == "running"
-
-
-def test_sweep_fails_a_run_after_three_lost_attempts(labelled):
-    run = TrainingRun.objects.create(client=labelled["client"], status="running", attempts=3,
-                                     heartbeat_at=timezone.now() - timedelta(seconds=300))
-    training_sweep(heartbeat_timeout_s=120)
-    run.refresh_from_db()
-    assert run.status == "failed" and "3 times" in run.error
 
 
 def test_sweep_queues_a_run_for_a_client_past_its_threshold_with_none(labelled):
