@@ -1,5 +1,6 @@
 """Migrations keep existing databases working: a database at the schema before the review app
-existed, with data in every moved table, migrates forward without losing a row, and back again."""
+existed, with data in every moved table and a run of each kind, migrates forward without losing a
+row or a value (quality "done" becomes the shared "succeeded"), and back again."""
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -55,7 +56,10 @@ def _seed_old_schema(apps) -> dict:
     )
     feedback("ReviewDecision").create(client=client, actor=user, action="reject", rating=rating)
     feedback("RaterExclusion").create(client=client, rater=user, accepted_rating_ids=[rating.id], excluded_at=now)
-    return {"client": client.id, "rating": rating.id, "flag": flag.id, "run": run.id}
+    training_run = apps.get_model("training", "TrainingRun").objects.create(
+        client=client, status="succeeded", celery_task_id="message-1"
+    )
+    return {"client": client.id, "rating": rating.id, "flag": flag.id, "run": run.id, "training_run": training_run.id}
 
 
 @pytest.mark.django_db(transaction=True)
@@ -67,7 +71,9 @@ def test_label_quality_rows_survive_the_move_to_the_review_app_and_back():
         review = lambda name: apps.get_model("review", name).objects  # noqa: E731
         flag = review("Flag").get(id=ids["flag"])
         assert (flag.rating_id, flag.reasons) == (ids["rating"], ["outlier"])
-        assert review("QualityRun").get(id=ids["run"]).client_id == ids["client"]
+        quality_run = review("QualityRun").get(id=ids["run"])
+        assert (quality_run.client_id, quality_run.status) == (ids["client"], "succeeded")
+        assert apps.get_model("training", "TrainingRun").objects.get(id=ids["training_run"]).message_id == "message-1"
         assert review("ItemConsensus").get().clean_consensus == 3.5
         assert review("CriterionAgreement").get().alpha == 0.61
         assert review("RaterStats").get().reliability == 0.7
@@ -77,6 +83,9 @@ def test_label_quality_rows_survive_the_move_to_the_review_app_and_back():
 
         back = _migrate(BEFORE_REVIEW_APP)
         assert back.get_model("feedback", "Flag").objects.get(id=ids["flag"]).reasons == ["outlier"]
+        assert back.get_model("feedback", "QualityRun").objects.get(id=ids["run"]).status == "done"
+        old_run = back.get_model("training", "TrainingRun").objects.get(id=ids["training_run"])
+        assert old_run.celery_task_id == "message-1"
     finally:
         _migrate(latest)
 
