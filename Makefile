@@ -27,3 +27,4 @@ test: install browser
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
