@@ -3,6 +3,7 @@ import pytest
 import torch
 from django.core.files.storage import default_storage
 
+from tests.factories import ClientFactory
 from training.models import ModelVersion
 from training.services.artifacts import ArtifactError, artifact_load, artifact_write
 from training.services.execute import training_run_execute
@@ -29,7 +30,8 @@ def test_checkpoint_loads_with_weights_only(labelled):
     with default_storage.open(version.artifact, "rb") as handle:
         payload = torch.load(handle, weights_only=True)
     assert "state_dict" in payload
-    assert artifact_load(name=version.artifact).spec.criterion_names == [c.name for c in labelled["criteria"]]
+    checkpoint = artifact_load(name=version.artifact, client=labelled["client"])
+    assert checkpoint.spec.criterion_ids == [c.id for c in labelled["criteria"]]
 
 
 def test_a_pickled_object_is_refused(db):
@@ -38,12 +40,12 @@ def test_a_pickled_object_is_refused(db):
 
     artifact_write(name="models/evil/v1.pt", data=pickle.dumps(io.StringIO("x")))
     with pytest.raises(ArtifactError, match="cannot be loaded"):
-        artifact_load(name="models/evil/v1.pt")
+        artifact_load(name="models/evil/v1.pt", client=ClientFactory())
 
 
 def test_missing_artifact_is_a_clear_error(db):
     with pytest.raises(ArtifactError, match="missing"):
-        artifact_load(name="models/none/v9.pt")
+        artifact_load(name="models/none/v9.pt", client=ClientFactory())
 
 
 def test_corrupt_active_artifact_makes_scoring_raise_artifact_error(labelled):
