@@ -14,6 +14,7 @@ from feedback.models import Client, Creative, Criterion
 from feedback.selectors import creative_feature_rows, criterion_list
 from review.selectors import clean_consensus_rows, clean_label_rows, criterion_agreement_overall
 from training.ml import (
+    HELD_OUT_FRACTION,
     CriterionScale,
     FeatureSpec,
     TasteDataset,
@@ -22,8 +23,6 @@ from training.ml import (
     metadata_features,
 )
 from training.services.features import creative_features
-
-HELD_OUT_FRACTION = 0.2
 
 
 @dataclass

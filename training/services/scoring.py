@@ -10,12 +10,11 @@ from django.core.exceptions import ValidationError
 from feedback.models import Client
 from feedback.selectors import creative_feature_rows, criterion_list
 from feedback.services.predictions import PredictionInput, predictions_upsert
-from training.ml import Checkpoint, Prediction, predict_with_uncertainty
+from training.ml import MC_SAMPLES, Checkpoint, Prediction, predict_with_uncertainty
 from training.models import ModelVersion
 from training.services.artifacts import artifact_load
 from training.services.datasets import feature_matrix_for
 
-MC_SAMPLES = 20
 MAX_CREATIVES = 500
 _loaded: dict[tuple[int, str], Checkpoint] = {}
 _lock = threading.Lock()
