@@ -81,7 +81,7 @@ def _features(creatives):
     image = image_features_batch([c.render_image() for c in creatives])
     meta = [CreativeMetadata(c.metadata["channel"], c.metadata["format"], len(c.headline), len(c.body))
             for c in creatives]
-    spec = FeatureSpec.fit(criteria=[CriterionScale(n, 1, 5) for n in CRITERION_NAMES], metadata=meta)
+    spec = FeatureSpec.fit(criteria=[CriterionScale(k, 1, 5) for k in range(len(CRITERION_NAMES))], metadata=meta)
     return build_feature_matrix(text, image, metadata_features(meta, spec)), spec
 
 

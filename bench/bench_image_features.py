@@ -77,7 +77,8 @@ def _parse_args() -> argparse.Namespace:
 
 
 def _spec(creatives: list) -> FeatureSpec:
-    criteria = [CriterionScale(c.name, c.scale_min, c.scale_max) for c in CRITERIA]
+    # The simulator's criteria have no database ids; their column index stands in for one.
+    criteria = [CriterionScale(k, c.scale_min, c.scale_max) for k, c in enumerate(CRITERIA)]
     return FeatureSpec.fit(criteria=criteria, metadata=[_metadata(c) for c in creatives])
 
 
@@ -122,7 +123,7 @@ def _fit_mlp(
     data = TasteDataset(features=x[~held_out], targets=spec.normalise_targets(truth[~held_out]))
     model = train(data, TrainConfig(), device=device).model
     pred = predict(model, x[held_out], spec)
-    return evaluate(pred, truth[held_out], criteria=list(CRITERION_NAMES)), time.perf_counter() - started
+    return evaluate(pred, truth[held_out]), time.perf_counter() - started
 
 
 class _PixelsAndFeatures(nn.Module):
@@ -173,7 +174,7 @@ def _fit_cnn(
     with torch.no_grad():
         normalised = model(pixels[rows], feats[rows]).clamp(0, 1).cpu().numpy()
     pred = spec.denormalise(normalised)
-    return evaluate(pred, truth[held_out], criteria=list(CRITERION_NAMES)), time.perf_counter() - started
+    return evaluate(pred, truth[held_out]), time.perf_counter() - started
 
 
 def _train_cnn(model, pixels, feats, targets, fit_rows, val_rows, patience: int = 10) -> dict:
@@ -205,8 +206,9 @@ def _print_table(results: dict[str, tuple[dict, float]]) -> None:
     print("\nheld-out Spearman with true taste (MAE on 1..5 in brackets)")
     print(f"{'variant':<42}{header}  {'mean':>6} {'fit_s':>6}")
     for name, (metrics, seconds) in results.items():
-        cells = "".join(f"{metrics[c]['spearman']:>8.3f} ({metrics[c]['mae']:.3f})" for c in CRITERION_NAMES)
-        mean = np.mean([metrics[c]["spearman"] for c in CRITERION_NAMES])
+        columns = range(len(CRITERION_NAMES))  # evaluate keys metrics by column without ids
+        cells = "".join(f"{metrics[k]['spearman']:>8.3f} ({metrics[k]['mae']:.3f})" for k in columns)
+        mean = np.mean([metrics[k]["spearman"] for k in columns])
         print(f"{name:<42}{cells}  {mean:>6.3f} {seconds:>6.1f}")
 
 

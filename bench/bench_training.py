@@ -91,7 +91,7 @@ def bench_size(n: int, device: str, per_item: dict[str, float], *, after: bool =
     cached_s = time.perf_counter() - started
     meta = [CreativeMetadata(c.metadata["channel"], c.metadata["format"], len(c.headline), len(c.body))
             for c in creatives]
-    spec = FeatureSpec.fit(criteria=[CriterionScale(name, 1, 5) for name in CRITERION_NAMES], metadata=meta)
+    spec = FeatureSpec.fit(criteria=[CriterionScale(k, 1, 5) for k in range(len(CRITERION_NAMES))], metadata=meta)
     features = build_feature_matrix(
         cached[:, :TEXT_EMBEDDING_DIM], cached[:, TEXT_EMBEDDING_DIM:], metadata_features(meta, spec)
     )

@@ -1,6 +1,7 @@
 """Migrations keep existing databases working: a database at the schema before the review app
 existed, with data in every moved table and a run of each kind, migrates forward without losing a
-row or a value (quality "done" becomes the shared "succeeded"), and back again."""
+row or a value (quality "done" becomes the shared "succeeded"; model metrics keyed by criterion name
+become keyed by criterion id), and back again."""
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -103,5 +104,64 @@ def test_moved_models_keep_their_content_types_and_so_their_permissions():
         new = _migrate(latest)
         moved = new.get_model("auth", "Permission").objects.select_related("content_type").get(id=permission.id)
         assert (moved.content_type.app_label, moved.content_type.model) == ("review", "flag")
+    finally:
+        _migrate(latest)
+
+
+def _before_criterion_ids():
+    """Every app at its latest migration except training, whose metrics were still keyed by name."""
+    return [node for node in _latest() if node[0] != "training"] + [("training", "0001_initial")]
+
+
+def _name_keyed_metrics() -> dict:
+    # "renamed" matches no criterion: a name changed before the migration, left as it is.
+    cell = {"mae": 0.4, "spearman": 0.5, "n": 12}
+    return {
+        "new": {"fit": cell, "tone": cell, "renamed": cell}, "baseline": {"fit": cell, "tone": cell},
+        "active": None, "active_version": None, "summary": {"new": {"mae": 0.4, "spearman": 0.5}},
+    }
+
+
+def _seed_name_keyed_model(apps) -> dict:
+    client = apps.get_model("feedback", "Client").objects.create(slug="named", name="Named Co")
+    criteria = {
+        name: apps.get_model("feedback", "Criterion").objects.create(
+            client=client, name=name, question="?", anchors={str(p): str(p) for p in range(1, 6)}
+        ).id
+        for name in ("fit", "tone")
+    }
+    snapshot = {"label_count": 30, "criteria": ["fit", "tone"], "agreement": {"fit": 0.61, "tone": None}}
+    apps.get_model("training", "ModelVersion").objects.create(
+        client=client, version=1, artifact="models/x/v1.pt", metrics=_name_keyed_metrics(), dataset_snapshot=snapshot,
+    )
+    apps.get_model("training", "TrainingRun").objects.create(
+        client=client, status="succeeded", metrics=_name_keyed_metrics()
+    )
+    return {"client": client.id, **criteria}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_model_metrics_keyed_by_criterion_name_are_keyed_by_id_after_migrating_and_by_name_after_reversing():
+    latest, before = _latest(), _before_criterion_ids()
+    try:
+        ids = _seed_name_keyed_model(_migrate(before))
+        fit, tone = str(ids["fit"]), str(ids["tone"])
+        apps = _migrate(latest)
+        version = apps.get_model("training", "ModelVersion").objects.get(client_id=ids["client"])
+        assert set(version.metrics["new"]) == {fit, tone, "renamed"}
+        assert set(version.metrics["baseline"]) == {fit, tone}
+        assert version.metrics["active"] is None and version.metrics["summary"]["new"]["mae"] == 0.4
+        assert version.dataset_snapshot["criteria"] == [ids["fit"], ids["tone"]]
+        assert version.dataset_snapshot["agreement"] == {fit: 0.61, tone: None}
+        assert version.dataset_snapshot["label_count"] == 30
+        run = apps.get_model("training", "TrainingRun").objects.get(client_id=ids["client"])
+        assert set(run.metrics["new"]) == {fit, tone, "renamed"}
+
+        back = _migrate(before)
+        version = back.get_model("training", "ModelVersion").objects.get(client_id=ids["client"])
+        assert version.metrics == _name_keyed_metrics()
+        assert version.dataset_snapshot == {"label_count": 30, "criteria": ["fit", "tone"],
+                                            "agreement": {"fit": 0.61, "tone": None}}
+        assert back.get_model("training", "TrainingRun").objects.get().metrics == _name_keyed_metrics()
     finally:
         _migrate(latest)

@@ -1,32 +1,50 @@
-"""Shapes of the training API."""
+"""Shapes of the training API.
+
+Metrics and dataset snapshots key criteria by id (as strings); `criterion_names` gives the current
+name of each criterion they mention, so a client can label them without a second request.
+"""
 from rest_framework import serializers
 
 from training.models import ModelVersion, TrainingRun
 
 
-class TrainingRunSerializer(serializers.ModelSerializer):
+class _CriterionNamesMixin:
+    def get_criterion_names(self, obj) -> dict[str, str]:
+        names = self.context.get("criterion_names", {})
+        snapshot = getattr(obj, "dataset_snapshot", None) or {}
+        keys = {str(k) for k in snapshot.get("criteria", [])} | set((obj.metrics or {}).get("new") or {})
+        return {key: names[key] for key in sorted((k for k in keys if k in names), key=int)}
+
+
+class TrainingRunSerializer(_CriterionNamesMixin, serializers.ModelSerializer):
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     model_version = serializers.SlugRelatedField(slug_field="version", read_only=True)
+    criterion_names = serializers.SerializerMethodField(help_text="Current name of each criterion id in metrics.")
 
     class Meta:
         model = TrainingRun
         fields = [
             "id", "status", "trigger", "requested_by", "requested_at", "started_at", "finished_at", "heartbeat_at",
             "attempts", "cancel_requested", "stage", "epoch", "history", "hyperparameters", "metrics", "error",
-            "outcome", "outcome_reason", "model_version", "device",
+            "outcome", "outcome_reason", "model_version", "device", "criterion_names",
         ]
         read_only_fields = fields
 
 
-class ModelVersionSerializer(serializers.ModelSerializer):
+class ModelVersionSerializer(_CriterionNamesMixin, serializers.ModelSerializer):
+    criterion_names = serializers.SerializerMethodField(
+        help_text="Current name of each criterion id in metrics and dataset_snapshot."
+    )
+
     class Meta:
         model = ModelVersion
         fields = [
             "version", "created_at", "is_active", "promoted", "reason", "metrics", "hyperparameters", "duration_s",
-            "device", "library_versions", "dataset_snapshot", "learning_curve", "readiness",
+            "device", "library_versions", "dataset_snapshot", "learning_curve", "readiness", "criterion_names",
         ]
         read_only_fields = fields
 
 
 class ScoreRequestSerializer(serializers.Serializer):
     creatives = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=500)
+

@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 
 from feedback.api.tenancy import ClientScopedMixin
 from feedback.models import Role
+from feedback.selectors import criterion_list
 from training.api import serializers as s
 from training.selectors import model_version_list, training_run_list
 from training.services.artifacts import ArtifactError
@@ -23,6 +24,9 @@ class TrainingRunViewSet(ClientScopedMixin, mixins.ListModelMixin, mixins.Retrie
 
     def get_queryset(self):
         return training_run_list(client=self.client)
+
+    def get_serializer_context(self):
+        return _with_criterion_names(self, super().get_serializer_context())
 
     @extend_schema(request=None, responses={201: s.TrainingRunSerializer, 200: s.TrainingRunSerializer})
     def create(self, request, client_slug):
@@ -49,9 +53,13 @@ class ModelVersionViewSet(ClientScopedMixin, mixins.ListModelMixin, mixins.Retri
     def get_queryset(self):
         return model_version_list(client=self.client)
 
+    def get_serializer_context(self):
+        return _with_criterion_names(self, super().get_serializer_context())
+
 
 class ScoreView(ClientScopedMixin, APIView):
-    """Score creatives with the active model: mean and spread per criterion name (reviewers and up)."""
+    """Score creatives with the active model: mean and spread per criterion, keyed by its current name
+    in `scores` and by its id in `scores_by_id` (reviewers and up)."""
 
     minimum_role = Role.REVIEWER
 
@@ -66,3 +74,11 @@ class ScoreView(ClientScopedMixin, APIView):
         except ArtifactError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
         return Response({"model_version": version.version, "results": results})
+
+
+def _with_criterion_names(view, context: dict) -> dict:
+    """Add the client's current criterion names by id, for the serializers' `criterion_names`."""
+    if hasattr(view, "client"):  # the schema generator builds serializers without a request's client
+        rows = criterion_list(client=view.client).values_list("id", "name")
+        context["criterion_names"] = {str(criterion_id): name for criterion_id, name in rows}
+    return context

@@ -30,13 +30,15 @@ from training.ml.learning_curve import (
     learning_curve,
 )
 from training.ml.model import TasteModel, masked_loss
-from training.ml.predict import Prediction, predict, predict_normalised, predict_with_uncertainty
-from training.ml.split import held_out_split
+from training.ml.predict import MC_SAMPLES, Prediction, predict, predict_normalised, predict_with_uncertainty
+from training.ml.split import HELD_OUT_FRACTION, held_out_split
 from training.ml.text_features import TEXT_EMBEDDING_DIM, copy_text, embed_texts
 from training.ml.train import EpochStats, TrainResult, resolve_device, set_seed, train
 
 __all__ = [
+    "HELD_OUT_FRACTION",
     "IMAGE_FEATURE_DIM",
+    "MC_SAMPLES",
     "TEXT_EMBEDDING_DIM",
     "Checkpoint",
     "CheckpointError",

@@ -1,10 +1,15 @@
-"""Checkpoints: model state + config + feature spec + metrics, loaded with weights_only=True."""
+"""Checkpoints: model state + config + feature spec + metrics, loaded with weights_only=True.
+
+Format 2 keys criteria by id. Format 1 (written before criteria had stable keys) keyed them by
+name; it still loads when the caller says which id each name stands for now.
+"""
 
 from __future__ import annotations
 
 import io
 import os
 import platform
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -15,7 +20,9 @@ from training.ml.config import ModelConfig, TrainConfig
 from training.ml.features import FeatureSpec
 from training.ml.model import TasteModel
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Format 1: FeatureSpec criteria were [name, low, high]; everything else is as in format 2.
+_NAMED_CRITERIA_FORMAT = 1
 _REQUIRED_KEYS = ("format_version", "model_config", "train_config", "spec", "metrics", "state_dict")
 
 PathOrBuffer = str | os.PathLike[str] | IO[bytes]
@@ -34,6 +41,8 @@ class Checkpoint:
     config: TrainConfig
     metrics: dict[str, Any]
     versions: dict[str, str]
+    # Metrics of a format-1 checkpoint stay keyed by criterion name, as they were written.
+    format_version: int = FORMAT_VERSION
 
 
 def save_checkpoint(
@@ -63,8 +72,17 @@ def checkpoint_bytes(model: TasteModel, spec: FeatureSpec, config: TrainConfig, 
     return buffer.getvalue()
 
 
-def load_checkpoint(path_or_buffer: PathOrBuffer | bytes, *, device: str = "cpu") -> Checkpoint:
-    """Rebuild a model from a checkpoint; never unpickles arbitrary objects."""
+def load_checkpoint(
+    path_or_buffer: PathOrBuffer | bytes,
+    *,
+    device: str = "cpu",
+    criterion_ids_by_name: Mapping[str, int] | None = None,
+) -> Checkpoint:
+    """Rebuild a model from a checkpoint; never unpickles arbitrary objects.
+
+    `criterion_ids_by_name` is needed only for a format-1 checkpoint, whose spec names its criteria:
+    each name becomes the id it maps to (names were unique per client when the model was trained).
+    """
     source = io.BytesIO(path_or_buffer) if isinstance(path_or_buffer, bytes) else path_or_buffer
     try:
         payload = torch.load(source, map_location=device, weights_only=True)
@@ -74,13 +92,16 @@ def load_checkpoint(path_or_buffer: PathOrBuffer | bytes, *, device: str = "cpu"
     try:
         model = TasteModel(ModelConfig.from_dict(payload["model_config"]))
         model.load_state_dict(payload["state_dict"])
-        spec = FeatureSpec.from_dict(payload["spec"])
+        spec = FeatureSpec.from_dict(_spec_with_ids(payload, criterion_ids_by_name))
         config = TrainConfig.from_dict(payload["train_config"])
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
         raise CheckpointError(f"checkpoint does not match TasteModel: {exc}") from exc
     model.to(device).eval()
     versions = payload.get("versions", {})
-    return Checkpoint(model=model, spec=spec, config=config, metrics=payload["metrics"], versions=versions)
+    return Checkpoint(
+        model=model, spec=spec, config=config, metrics=payload["metrics"], versions=versions,
+        format_version=payload["format_version"],
+    )
 
 
 def library_versions() -> dict[str, str]:
@@ -109,5 +130,21 @@ def _check_payload(payload: Any) -> None:
     missing = [k for k in _REQUIRED_KEYS if k not in payload]
     if missing:
         raise CheckpointError(f"checkpoint lacks {missing}")
-    if payload["format_version"] != FORMAT_VERSION:
+    if payload["format_version"] not in (_NAMED_CRITERIA_FORMAT, FORMAT_VERSION):
         raise CheckpointError(f"unsupported checkpoint format {payload['format_version']}")
+
+
+def _spec_with_ids(payload: dict[str, Any], ids_by_name: Mapping[str, int] | None) -> dict[str, Any]:
+    """The payload's spec dict with criterion ids; a format-1 spec has its names replaced."""
+    spec = payload["spec"]
+    if payload["format_version"] != _NAMED_CRITERIA_FORMAT:
+        return spec
+    if ids_by_name is None:
+        raise CheckpointError("a format-1 checkpoint names its criteria; pass criterion_ids_by_name to load it")
+    names = [criterion[0] for criterion in spec["criteria"]]
+    unknown = [name for name in names if name not in ids_by_name]
+    if unknown:
+        raise CheckpointError(
+            f"format-1 checkpoint criteria {unknown} match no current criterion (renamed since training?); retrain"
+        )
+    return {**spec, "criteria": [[ids_by_name[name], *rest] for name, *rest in spec["criteria"]]}

@@ -1,8 +1,13 @@
-"""Held-out metrics per criterion, the predict-the-mean baseline and the promotion rule."""
+"""Held-out metrics per criterion, the predict-the-mean baseline and the promotion rule.
+
+Metrics are keyed by criterion id (`FeatureSpec.criterion_ids`); callers that store them as JSON
+turn the ids into strings, and the rules here accept either key type.
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import TypedDict
 
 import numpy as np
@@ -26,17 +31,20 @@ def evaluate(
     target: np.ndarray,
     mask: np.ndarray | None = None,
     *,
-    criteria: list[str] | None = None,
-) -> dict[str, CriterionMetrics]:
-    """MAE and Spearman per criterion over the cells where mask is True and target is known."""
+    criteria: list[int] | None = None,
+) -> dict[int, CriterionMetrics]:
+    """MAE and Spearman per criterion id (column index when no ids are given) over the cells where
+    mask is True and target is known."""
     pred, target = np.asarray(pred, dtype=np.float64), np.asarray(target, dtype=np.float64)
     present = ~np.isnan(target)
     if mask is not None:
         mask = np.asarray(mask, dtype=bool)
         # A row mask (n,) selects creatives; a cell mask (n, k) selects single labels.
         present &= mask[:, None] if mask.ndim == 1 else mask
-    names = criteria or [str(i) for i in range(target.shape[1])]
-    return {name: _criterion_metrics(pred[present[:, k], k], target[present[:, k], k]) for k, name in enumerate(names)}
+    ids = list(range(target.shape[1])) if criteria is None else criteria
+    if len(ids) != target.shape[1]:
+        raise ValueError(f"{len(ids)} criterion ids for {target.shape[1]} target columns")
+    return {cid: _criterion_metrics(pred[present[:, k], k], target[present[:, k], k]) for k, cid in enumerate(ids)}
 
 
 def mean_baseline(train_targets: np.ndarray, n_rows: int | None = None) -> np.ndarray:
@@ -47,7 +55,7 @@ def mean_baseline(train_targets: np.ndarray, n_rows: int | None = None) -> np.nd
     return np.tile(means, (rows, 1)).astype(np.float32)
 
 
-def summarise(metrics: dict[str, CriterionMetrics]) -> dict[str, float | None]:
+def summarise(metrics: Mapping[int | str, CriterionMetrics]) -> dict[str, float | None]:
     """Mean MAE and mean Spearman over the criteria where each is defined."""
     maes = [m["mae"] for m in metrics.values() if m["mae"] is not None]
     rhos = [m["spearman"] for m in metrics.values() if m["spearman"] is not None]
@@ -58,8 +66,8 @@ def summarise(metrics: dict[str, CriterionMetrics]) -> dict[str, float | None]:
 
 
 def is_better(
-    new_metrics: dict[str, CriterionMetrics],
-    active_metrics: dict[str, CriterionMetrics] | None,
+    new_metrics: Mapping[int | str, CriterionMetrics],
+    active_metrics: Mapping[int | str, CriterionMetrics] | None,
     margin: float = 0.0,
     spearman_tolerance: float = SPEARMAN_TOLERANCE,
 ) -> bool:

@@ -29,9 +29,12 @@ class CreativeMetadata:
 
 @dataclass(frozen=True)
 class CriterionScale:
-    """A rating criterion and its scale, so 0..1 model outputs map back to rating units."""
+    """A rating criterion, by its stable id, and its scale, so 0..1 outputs map back to rating units.
 
-    name: str
+    Criteria are keyed by id, never by name: names are editable, ids are not.
+    """
+
+    id: int
     low: float
     high: float
 
@@ -71,9 +74,9 @@ class FeatureSpec:
         return self.text_dim + self.image_dim + self.metadata_dim
 
     @property
-    def criterion_names(self) -> list[str]:
-        """Criterion names in output-column order."""
-        return [c.name for c in self.criteria]
+    def criterion_ids(self) -> list[int]:
+        """Criterion ids in output-column order."""
+        return [c.id for c in self.criteria]
 
     def normalise_targets(self, scores: np.ndarray) -> np.ndarray:
         """Map ratings (n, k) on each criterion's scale to 0..1; NaN stays NaN."""
@@ -89,7 +92,7 @@ class FeatureSpec:
     def to_dict(self) -> dict[str, Any]:
         """Plain dict (str/float/int/list only) for weights_only checkpoints."""
         return {
-            "criteria": [[c.name, float(c.low), float(c.high)] for c in self.criteria],
+            "criteria": [[int(c.id), float(c.low), float(c.high)] for c in self.criteria],
             "channels": list(self.channels),
             "formats": list(self.formats),
             "text_dim": self.text_dim,
@@ -100,7 +103,7 @@ class FeatureSpec:
     def from_dict(cls, data: dict[str, Any]) -> FeatureSpec:
         """Rebuild from `to_dict` output."""
         return cls(
-            criteria=tuple(CriterionScale(str(n), float(lo), float(hi)) for n, lo, hi in data["criteria"]),
+            criteria=tuple(CriterionScale(_criterion_id(i), float(lo), float(hi)) for i, lo, hi in data["criteria"]),
             channels=tuple(data["channels"]),
             formats=tuple(data["formats"]),
             text_dim=int(data["text_dim"]),
@@ -183,3 +186,10 @@ def standardisation_stats(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     std = features.std(axis=0, dtype=np.float64)
     std = np.where(std > 1e-6, std, 1.0)
     return mean.astype(np.float32), std.astype(np.float32)
+
+
+def _criterion_id(value: Any) -> int:
+    # bool is an int subclass and a float id would be a rounding accident: accept real ints only.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"criterion id must be an integer, not {value!r}")
+    return value

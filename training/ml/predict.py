@@ -11,6 +11,8 @@ from training.ml.features import FeatureSpec
 from training.ml.model import TasteModel
 
 _CHUNK = 4096  # rows per forward pass; bounds memory when scoring a whole library
+# Stochastic passes per MC-dropout estimate, unless a run says otherwise; the one definition.
+MC_SAMPLES = 20
 
 
 class Prediction(NamedTuple):
@@ -39,7 +41,7 @@ def predict_normalised(model: TasteModel, features: np.ndarray) -> np.ndarray:
 def predict_with_uncertainty(
     model: TasteModel,
     features: np.ndarray,
-    n_samples: int = 20,
+    n_samples: int = MC_SAMPLES,
     *,
     spec: FeatureSpec,
     seed: int = 0,

@@ -6,8 +6,11 @@ import hashlib
 
 import numpy as np
 
+# Share of creatives held out for evaluation, unless a run says otherwise; the one definition.
+HELD_OUT_FRACTION = 0.2
 
-def held_out_split(keys: list[str], fraction: float = 0.2, *, salt: str) -> np.ndarray:
+
+def held_out_split(keys: list[str], fraction: float = HELD_OUT_FRACTION, *, salt: str) -> np.ndarray:
     """Boolean mask, True where a key is held out; depends only on (salt, key), not on order.
 
     Use the client's id as salt: every model version of a client is then scored on the same

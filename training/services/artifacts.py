@@ -4,6 +4,8 @@ import os
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
+from feedback.models import Client
+from feedback.selectors import criterion_list
 from training.ml import Checkpoint, CheckpointError, load_checkpoint
 
 
@@ -39,13 +41,21 @@ def artifact_write(*, name: str, data: bytes) -> str:
     return name
 
 
-def artifact_load(*, name: str, device: str = "cpu") -> Checkpoint:
-    """Load a checkpoint (weights_only=True underneath); ArtifactError when missing or corrupt."""
+def artifact_load(*, name: str, client: Client, device: str = "cpu") -> Checkpoint:
+    """Load one of `client`'s checkpoints (weights_only=True underneath); ArtifactError when missing or corrupt.
+
+    A checkpoint written before criteria were keyed by id (format 1) names its criteria; the
+    client's current names say which id each stands for, which holds until one of them is renamed.
+    """
     if not name or not default_storage.exists(name):
         raise ArtifactError(f"Model file {name or '(none)'} is missing from storage.")
     try:
         with default_storage.open(name, "rb") as handle:
-            return load_checkpoint(handle.read(), device=device)
+            return load_checkpoint(handle.read(), device=device, criterion_ids_by_name=_current_ids_by_name(client))
     except (CheckpointError, OSError) as exc:
         raise ArtifactError(f"Model file {name} cannot be loaded: {exc}") from exc
 
+
+def _current_ids_by_name(client: Client) -> dict[str, int]:
+    # Only a format-1 checkpoint reads this; names are unique per client (a database constraint).
+    return dict(criterion_list(client=client).values_list("name", "id"))

@@ -1,4 +1,8 @@
-"""A client's training data: one example per creative with a clean label, its features and targets."""
+"""A client's training data: one example per creative with a clean label, its features and targets.
+
+Criteria are keyed by id here and in everything stored from here (spec, snapshot): names are
+editable, so they are looked up only where a page or an answer shows them.
+"""
 import hashlib
 import statistics
 from dataclasses import dataclass, field
@@ -10,6 +14,7 @@ from feedback.models import Client, Creative, Criterion
 from feedback.selectors import creative_feature_rows, criterion_list
 from review.selectors import clean_consensus_rows, clean_label_rows, criterion_agreement_overall
 from training.ml import (
+    HELD_OUT_FRACTION,
     CriterionScale,
     FeatureSpec,
     TasteDataset,
@@ -18,8 +23,6 @@ from training.ml import (
     metadata_features,
 )
 from training.services.features import creative_features
-
-HELD_OUT_FRACTION = 0.2
 
 
 @dataclass
@@ -47,7 +50,7 @@ def client_dataset_build(
     creatives = _in_order(creative_feature_rows(client=client, creative_ids=creative_ids), creative_ids)
     features = creative_features(creatives=creatives, device=device, on_progress=on_progress)
     spec = FeatureSpec.fit(
-        criteria=[CriterionScale(c.name, float(c.scale_min), float(c.scale_max)) for c in criteria],
+        criteria=[CriterionScale(c.id, float(c.scale_min), float(c.scale_max)) for c in criteria],
         metadata=features.metadata,
     )
     matrix = build_feature_matrix(features.text, features.image, metadata_features(features.metadata, spec))
@@ -115,8 +118,8 @@ def _snapshot(*, client: Client, criteria: list[Criterion], labels: list[dict], 
         "date_from": min(times).isoformat() if times else None,
         "date_to": max(times).isoformat() if times else None,
         "raters": len({row["rater_id"] for row in labels}),
-        "criteria": [c.name for c in criteria],
-        "agreement": {c.name: alpha.get(c.id) for c in criteria},
+        "criteria": [c.id for c in criteria],
+        "agreement": {str(c.id): alpha.get(c.id) for c in criteria},
         "hash": digest.hexdigest(),
         # Examples with a clean rating newer than this count toward the next retrain threshold.
         "max_rating_id": max((row["rating_id"] for row in labels), default=0),

@@ -1,4 +1,8 @@
-"""Held-out evaluation, the promotion rule, the learning curve and predictions for the checker."""
+"""Held-out evaluation, the promotion rule, the learning curve and predictions for the checker.
+
+Metrics are keyed by criterion id, as a string since they are stored as JSON: a criterion renamed
+after training keeps its metrics, its predictions and its comparison with the active model.
+"""
 import math
 
 import numpy as np
@@ -28,12 +32,12 @@ from training.services.features import text_encoder_name
 
 def evaluate_model(*, model, data: ClientDataset, train_set, held_out) -> dict:
     """MAE and Spearman per criterion in rating points, for the model and the predict-the-mean baseline."""
-    names = data.spec.criterion_names
+    ids = data.spec.criterion_ids
     target = data.spec.denormalise(held_out.targets)
     pred = data.spec.denormalise(predict_normalised(model, held_out.features).clip(0.0, 1.0))
     baseline = data.spec.denormalise(mean_baseline(train_set.targets, len(held_out)))
-    new = evaluate(pred, target, criteria=names)
-    base = evaluate(baseline, target, criteria=names)
+    new = _json_keys(evaluate(pred, target, criteria=ids))
+    base = _json_keys(evaluate(baseline, target, criteria=ids))
     return {"criteria": new, "baseline": base, "summary": summarise(new), "baseline_summary": summarise(base)}
 
 
@@ -44,7 +48,7 @@ def evaluate_active(*, version: ModelVersion | None, data: ClientDataset, device
     if version.hyperparameters.get("text_encoder", text_encoder_name()) != text_encoder_name():
         return None, f"active v{version.version} used another text encoder; not comparable"
     try:
-        checkpoint = artifact_load(name=version.artifact, device=device)
+        checkpoint = artifact_load(name=version.artifact, client=version.client, device=device)
     except ArtifactError as exc:
         return None, f"active v{version.version} cannot be loaded ({exc})"
     rows = np.flatnonzero(data.held_out)
@@ -53,11 +57,12 @@ def evaluate_active(*, version: ModelVersion | None, data: ClientDataset, device
     features = feature_matrix_for(creatives=[by_id[data.creative_ids[i]] for i in rows], spec=checkpoint.spec)
     pred = predict(checkpoint.model, features, checkpoint.spec)
     target = data.spec.denormalise(data.dataset.targets[rows])
-    own = {name: k for k, name in enumerate(checkpoint.spec.criterion_names)}
+    own = {criterion_id: k for k, criterion_id in enumerate(checkpoint.spec.criterion_ids)}
     metrics = {}
-    for k, name in enumerate(data.spec.criterion_names):
-        if name in own:
-            metrics[name] = evaluate(pred[:, [own[name]]], target[:, [k]], criteria=[name])[name]
+    for k, criterion_id in enumerate(data.spec.criterion_ids):
+        if criterion_id in own:
+            column = evaluate(pred[:, [own[criterion_id]]], target[:, [k]], criteria=[criterion_id])
+            metrics.update(_json_keys(column))
     note = f"active v{version.version}"
     return {"criteria": metrics, "summary": summarise(metrics), "version": version.version}, note
 
@@ -71,7 +76,7 @@ def promotion_decision(*, new: dict, active: dict | None, active_note: str) -> t
             return True, f"{active_note}; beats the predict-the-mean baseline (MAE {new_mae:.3f} vs " \
                          f"{new['baseline_summary']['mae']:.3f})"
         return False, f"{active_note}; does not beat the predict-the-mean baseline"
-    shared = {name: new["criteria"][name] for name in active["criteria"]}
+    shared = {key: new["criteria"][key] for key in active["criteria"]}
     old_mae = active["summary"]["mae"]
     if is_better(shared, active["criteria"], margin=margin):
         return True, f"beats {active_note} by more than the margin {margin} (MAE {_f(new_mae)} vs {_f(old_mae)})"
@@ -131,17 +136,23 @@ def store_active_predictions(*, client: Client, device: str, samples: int) -> in
     version = ModelVersion.objects.filter(client=client, is_active=True).first()
     if version is None:
         return 0
-    checkpoint = artifact_load(name=version.artifact, device=device)
+    checkpoint = artifact_load(name=version.artifact, client=client, device=device)
     creatives = creative_feature_rows(client=client)
     features = feature_matrix_for(creatives=creatives, spec=checkpoint.spec, device=device)
     scored = predict_with_uncertainty(checkpoint.model, features, samples, spec=checkpoint.spec)
-    ids = {c.name: c.id for c in criterion_list(client=client)}
+    known = set(criterion_list(client=client).values_list("id", flat=True))
     rows = [
-        PredictionInput(creative.id, ids[name], float(scored.mean[i, j]), float(scored.std[i, j]))
+        PredictionInput(creative.id, criterion_id, float(scored.mean[i, j]), float(scored.std[i, j]))
         for i, creative in enumerate(creatives)
-        for j, name in enumerate(checkpoint.spec.criterion_names) if name in ids
+        for j, criterion_id in enumerate(checkpoint.spec.criterion_ids) if criterion_id in known
     ]
     return predictions_replace(client=client, predictions=rows, model_version=f"v{version.version}", out_of_fold=False)
+
+
+def _json_keys(metrics: dict[int, dict]) -> dict[str, dict]:
+    # JSONField would turn int keys into strings on save; doing it here keeps the metrics the same
+    # before and after a round trip through the database.
+    return {str(criterion_id): value for criterion_id, value in metrics.items()}
 
 
 def _fill(mean: np.ndarray, std: np.ndarray, rows: np.ndarray, model, data: ClientDataset, samples: int) -> None:

@@ -18,16 +18,16 @@ from jobs.contract import TRAINING_RUN
 from jobs.lifecycle import run_request, run_sweep
 from jobs.models import Run
 from review.selectors import clean_example_count_since, client_ids_with_clean_labels
-from training.ml import TrainConfig
+from training.ml import HELD_OUT_FRACTION, MC_SAMPLES, TrainConfig
 from training.models import ModelVersion, TrainingRun
 from training.services.features import text_encoder_name
 
 # Run-level settings beside TrainConfig's; all are stored with the run.
 RUN_DEFAULTS = {
-    "held_out_fraction": 0.2,
+    "held_out_fraction": HELD_OUT_FRACTION,
     "learning_curve_fractions": [0.25, 0.5, 0.75],
     "oof_folds": 3,
-    "mc_samples": 20,
+    "mc_samples": MC_SAMPLES,
 }
 # After a failure, automatic triggers wait this long so a broken client does not loop on failures.
 FAILURE_BACKOFF = timedelta(minutes=10)

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from feedback.models import CreativePrediction, Role
-from feedback.selectors import creative_list
+from feedback.selectors import creative_list, criterion_list
 from feedback.web.access import client_for_page
 from training.selectors import model_version_active, model_version_list, training_run_list
 from training.services.artifacts import ArtifactError, artifact_load
@@ -64,13 +64,16 @@ def model_card(request, client_slug: str, version: int):
     model = get_object_or_404(model_version_list(client=client), version=version)
     artifact_error = None
     try:
-        artifact_load(name=model.artifact)
+        artifact_load(name=model.artifact, client=client)
     except ArtifactError as exc:
         artifact_error = str(exc)
-    rows = _metric_rows(model.metrics)
+    names = {str(c.id): c.name for c in criterion_list(client=client)}
+    snapshot = model.dataset_snapshot
     return render(request, "training/model_card.html", {
-        "client": client, "model": model, "rows": rows, "artifact_error": artifact_error,
+        "client": client, "model": model, "rows": _metric_rows(model.metrics, names), "artifact_error": artifact_error,
         "curve_points": _curve_points(model.learning_curve),
+        "criteria": [_name(names, key) for key in snapshot.get("criteria", [])],
+        "agreement": [(_name(names, key), alpha) for key, alpha in (snapshot.get("agreement") or {}).items()],
     })
 
 
@@ -86,10 +89,16 @@ def creative_scores(request, client_slug: str, creative_id: int):
                   {"client": client, "creative": creative, "predictions": predictions})
 
 
-def _metric_rows(metrics: dict) -> list[dict]:
+def _metric_rows(metrics: dict, names: dict[str, str]) -> list[dict]:
     new, base, active = metrics.get("new") or {}, metrics.get("baseline") or {}, metrics.get("active") or {}
-    return [{"criterion": name, "new": new[name], "baseline": base.get(name), "active": active.get(name)}
-            for name in new]
+    return [{"criterion": _name(names, key), "new": new[key], "baseline": base.get(key), "active": active.get(key)}
+            for key in new]
+
+
+def _name(names: dict[str, str], key) -> str:
+    # Metrics and snapshots key criteria by id; a key that is no current criterion's id (one the
+    # data migration could not map) is shown as stored.
+    return names.get(str(key), str(key))
 
 
 def _curve_points(curve: list[dict]) -> str:

@@ -28,6 +28,6 @@ def small_config() -> TrainConfig:
 
 @pytest.fixture
 def spec() -> FeatureSpec:
-    """Three 1..5 criteria; vocabularies are irrelevant to these tests."""
-    criteria = [CriterionScale(name, 1.0, 5.0) for name in ("appeal", "clarity", "brand_fit")]
+    """Three 1..5 criteria (ids 11, 12, 13); vocabularies are irrelevant to these tests."""
+    criteria = [CriterionScale(criterion_id, 1.0, 5.0) for criterion_id in (11, 12, 13)]
     return FeatureSpec(criteria=tuple(criteria), channels=("social",), formats=("square",))

@@ -50,7 +50,7 @@ def test_image_features_tell_flat_colour_from_text_heavy_images() -> None:
 
 def test_metadata_uses_stable_vocabulary_and_unknown_slot() -> None:
     seen = [CreativeMetadata("social", "square", 20, 80), CreativeMetadata("display", "banner")]
-    spec = FeatureSpec.fit(criteria=[CriterionScale("appeal", 1, 5)], metadata=seen)
+    spec = FeatureSpec.fit(criteria=[CriterionScale(1, 1, 5)], metadata=seen)
     encoded = metadata_features([*seen, CreativeMetadata("tv", "video", has_image=False)], spec)
     assert encoded.shape == (3, spec.metadata_dim)
     assert spec.channels == ("display", "social")
@@ -60,7 +60,7 @@ def test_metadata_uses_stable_vocabulary_and_unknown_slot() -> None:
 
 def test_spec_round_trips_through_a_plain_dict_and_maps_scales() -> None:
     spec = FeatureSpec(
-        criteria=(CriterionScale("appeal", 1, 5), CriterionScale("fit", 0, 10)),
+        criteria=(CriterionScale(4, 1, 5), CriterionScale(9, 0, 10)),
         channels=("a",),
         formats=("b",),
     )
@@ -68,6 +68,14 @@ def test_spec_round_trips_through_a_plain_dict_and_maps_scales() -> None:
     normalised = spec.normalise_targets(np.array([[3.0, np.nan]]))
     np.testing.assert_allclose(normalised, [[0.5, np.nan]])
     np.testing.assert_allclose(spec.denormalise(np.array([[0.5, 0.5]])), [[3.0, 5.0]])
+
+
+def test_spec_keys_criteria_by_integer_id_and_refuses_names() -> None:
+    spec = FeatureSpec(criteria=(CriterionScale(4, 1, 5), CriterionScale(9, 0, 10)), channels=(), formats=())
+    assert spec.criterion_ids == [4, 9]
+    assert spec.to_dict()["criteria"] == [[4, 1.0, 5.0], [9, 0.0, 10.0]]
+    with pytest.raises(ValueError, match="criterion id must be an integer"):
+        FeatureSpec.from_dict({**spec.to_dict(), "criteria": [["appeal", 1.0, 5.0]]})
 
 
 def test_build_feature_matrix_concatenates_and_checks_rows() -> None:

@@ -54,3 +54,21 @@ def test_rater_gets_403_and_stranger_404(labelled):
     stranger = MembershipFactory(client=ClientFactory(), role="manager").user
     assert _login(rater).get(f"/train/{labelled['client'].slug}/").status_code == 403
     assert _login(stranger).get(f"/train/{labelled['client'].slug}/").status_code == 404
+
+
+def test_model_card_names_criteria_as_they_are_called_now(trained):
+    criterion = trained["criteria"][0]
+    old_name = criterion.name
+    criterion.name = "Renamed after training"
+    criterion.save()
+    page = _login(trained["manager"]).get(f"/train/{trained['client'].slug}/models/1/").content.decode()
+    assert page.count("Renamed after training") == 3  # trained toward, agreement, metrics row
+    assert old_name not in page
+
+
+def test_model_card_shows_a_metric_key_that_matches_no_criterion_as_stored(trained):
+    version = ModelVersion.objects.get(client=trained["client"])
+    version.metrics["new"]["gone before the migration"] = {"mae": 0.5, "spearman": None, "n": 3}
+    version.save()
+    page = _login(trained["manager"]).get(f"/train/{trained['client'].slug}/models/1/")
+    assert page.status_code == 200 and b"gone before the migration" in page.content
