@@ -42,6 +42,8 @@ class CriterionSpec:
 
     level: str = "ordinal"
     scale: tuple[float, float] | None = None
+    # "auto": Dawid-Skene for nominal or binary labels, the graded model otherwise.
+    consensus: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,11 @@ class CriterionQuality:
     n_ratings: int
     consensus_method: str
     alpha_by_week: dict[int, float] = field(default_factory=dict)
+    # How the consensus iteration ended: a fit that stopped at its cap says so.
+    converged: bool = True
+    n_iter: int = 0
+    last_change: float = 0.0
+    strength: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -215,8 +222,10 @@ def _assess_criterion(ctx: _Context, code: int, name: str, spec: CriterionSpec,
     low, high = spec.scale or ((values.min(), values.max()) if values.size else (0.0, 1.0))
     span = float(high - low) or 1.0
     consensus = consensus_estimate(items=local_item, raters=raters, values=values,
-                                   n_items=item_ids.size, n_raters=ctx.n_raters, level=spec.level)
-    categorical = consensus.method == "dawid_skene"
+                                   n_items=item_ids.size, n_raters=ctx.n_raters, level=spec.level,
+                                   method=spec.consensus)
+    categorical = consensus.method == "dawid_skene" and (spec.level == "nominal"
+                                                         or np.unique(values).size <= 2)
     stats = rater_agreement(raters=raters, values=values, loo_consensus=consensus.loo_value,
                             n_raters=ctx.n_raters,
                             loo_label=consensus.loo_label if categorical else None)
@@ -234,6 +243,8 @@ def _assess_criterion(ctx: _Context, code: int, name: str, spec: CriterionSpec,
         n_items=int(item_ids.size), n_ratings=int(used.size),
         consensus_method=consensus.method,
         alpha_by_week=_alpha_by_week(ctx, used, local_item, values, spec.level),
+        converged=consensus.converged, n_iter=consensus.n_iter,
+        last_change=consensus.last_change, strength=consensus.strength,
     )
     items = (item_ids, np.full(item_ids.size, code), consensus.value, consensus.label,
              consensus.uncertainty, np.bincount(local_item, minlength=item_ids.size),
@@ -390,6 +401,8 @@ def _criterion_dict(summary: CriterionQuality) -> dict[str, Any]:
             "alpha_ci": [_number(summary.alpha_ci[0]), _number(summary.alpha_ci[1])],
             "n_items": summary.n_items, "n_ratings": summary.n_ratings, "level": summary.level,
             "consensus_method": summary.consensus_method,
+            "converged": summary.converged, "n_iter": summary.n_iter,
+            "last_change": _number(summary.last_change), "strength": _number(summary.strength),
             "alpha_by_week": {str(k): _number(v) for k, v in summary.alpha_by_week.items()}}
 
 
