@@ -84,8 +84,8 @@ def dawid_skene(
     n_items: int,
     n_raters: int,
     nominal: bool = False,
-    smoothing: float = 0.5,
-    max_iter: int = 200,
+    smoothing: float = 0.02,
+    max_iter: int = 1000,
     tol: float = 1e-7,
 ) -> Consensus:
     """Dawid-Skene EM: per-rater confusion matrices, class prior, item posteriors.
