@@ -21,6 +21,7 @@ from review.quality.flags import (
     QualityThresholds,
     RatingFlags,
     outlier_scores,
+    reliability_upper_bound,
 )
 from review.quality.raters import (
     grouped_correlation,
@@ -33,7 +34,8 @@ from review.quality.raters import (
 from review.quality.table import KIND_REPEAT
 
 RATER_FIELDS = ("n_ratings", "reliability", "bias", "mae", "modal_share", "entropy",
-                "speed_ratio", "self_consistency", "n_repeats", "gold_accuracy", "n_gold")
+                "speed_ratio", "self_consistency", "n_repeats", "gold_accuracy", "n_gold",
+                "n_compared")
 
 
 @dataclass(frozen=True)
@@ -134,10 +136,12 @@ def assess_quality(
         summaries[name] = result.summary
         item_parts.append(result.items)
         rater_parts.append(result.raters)
+    combined = _combine_raters(rater_parts, ctx.n_raters)
+    _flag_unreliable_raters(ctx, combined, thresholds, flags)
     return QualityReport(
         criteria=summaries,
         items=ItemConsensus(*(np.concatenate(part) for part in zip(*item_parts, strict=True))),
-        raters=_combine_raters(rater_parts, ctx.n_raters),
+        raters=combined,
         raters_by_criterion=rater_parts,
         ratings=flags.build(thresholds),
         thresholds=thresholds,
@@ -268,11 +272,24 @@ def _flag_consensus_rules(ctx, used, local_item, consensus: Consensus, stats, sp
     distance = np.abs(values - bias - consensus.loo_value)
     far = (z >= thresholds.outlier_z) & (distance >= thresholds.outlier_min_distance * span)
     flags.add("outlier", used[far], np.where(z[far] >= thresholds.outlier_high_z, 3, 2))
-    reliability = stats["reliability"]
-    unreliable = ((stats["n_compared"] >= thresholds.min_rater_ratings)
-                  & (reliability < thresholds.unreliable_reliability))
-    mask = unreliable[raters]
-    flags.add("unreliable_rater", used[mask], np.where(reliability[raters[mask]] <= 0, 3, 2))
+
+
+def _flag_unreliable_raters(ctx: _Context, raters: RaterStats, thresholds: QualityThresholds,
+                            flags: FlagBuilder) -> None:
+    """Every compared label of a rater whose reliability is surely low (over all criteria).
+
+    Surely: the upper end of the reliability's one-sided interval is below the threshold. The
+    reliability is pooled over criteria (weighted by labels) and the evidence is the number of
+    ratings compared, so a rater is judged once, on everything they did.
+    """
+    reliability = raters.columns["reliability"]
+    upper = reliability_upper_bound(np.nan_to_num(reliability, nan=1.0),
+                                    np.nan_to_num(raters.columns["n_compared"]),
+                                    thresholds.unreliable_confidence)
+    unreliable = upper < thresholds.unreliable_reliability
+    rows = np.flatnonzero(unreliable[ctx.rater] & (ctx.kind != KIND_REPEAT)
+                          & np.isfinite(ctx.value))
+    flags.add("unreliable_rater", rows, np.where(reliability[ctx.rater[rows]] <= 0, 3, 2))
 
 
 def _flag_row_rules(ctx: _Context, rows, span, thresholds, flags: FlagBuilder) -> dict:
@@ -371,6 +388,11 @@ def _combine_raters(parts: list[RaterStats], n_raters: int) -> RaterStats:
         stacked = np.stack([part.columns[key] for part in parts])
         if key in ("n_repeats", "n_gold"):
             columns[key] = np.nansum(stacked, axis=0)
+            continue
+        if key == "n_compared":
+            # Labels on several criteria of one rating share the rater's attention: the evidence
+            # is the number of ratings compared, not of labels.
+            columns[key] = np.nanmax(stacked, axis=0)
             continue
         w = np.where(np.isfinite(stacked), weights, 0.0)
         with np.errstate(invalid="ignore", divide="ignore"):
