@@ -10,12 +10,14 @@ from review.quality.agreement import (
     krippendorff_alpha_long,
 )
 from review.quality.consensus import (
+    CONSENSUS_METHODS,
     Consensus,
     consensus_estimate,
     dawid_skene,
+    graded_consensus,
     majority_vote,
     mean_consensus,
-    robust_weighted_mean,
+    plain_mean_consensus,
 )
 from review.quality.flags import REASONS, SEVERITIES, QualityThresholds, RatingFlags
 from review.quality.report import (
@@ -30,9 +32,9 @@ from review.quality.report import (
 from review.quality.table import KINDS, RatingTable, rating_table_from_columns
 
 __all__ = [
-    "KINDS", "REASONS", "SEVERITIES", "Consensus", "CriterionQuality", "CriterionSpec",
+    "CONSENSUS_METHODS", "KINDS", "REASONS", "SEVERITIES", "Consensus", "CriterionQuality", "CriterionSpec",
     "ItemConsensus", "QualityReport", "QualityThresholds", "RaterStats", "RatingFlags",
     "RatingTable", "alpha_bootstrap_ci", "assess_quality", "consensus_estimate", "dawid_skene",
     "krippendorff_alpha", "krippendorff_alpha_long", "majority_vote", "mean_consensus",
-    "rating_table_from_columns", "report_to_dict", "robust_weighted_mean",
+    "graded_consensus", "plain_mean_consensus", "rating_table_from_columns", "report_to_dict",
 ]

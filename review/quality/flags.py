@@ -24,9 +24,13 @@ class QualityThresholds:
     outlier_min_distance: float = 0.3
     # z at or above which an outlier is high severity.
     outlier_high_z: float = 5.0
-    # Rater reliability (correlation with the LOO consensus) below this flags all their labels;
-    # careful raters on simulated and real data sit at 0.6-0.9, guessing at about 0.
-    unreliable_reliability: float = 0.3
+    # Rater reliability (correlation with the LOO consensus) below this flags all their labels,
+    # but only once the evidence is strong: the upper end of its one-sided interval (Fisher z,
+    # `unreliable_confidence`) must be below it, not just the point estimate. Careful raters on
+    # simulated and real data sit at 0.6-0.9, guessing at about 0; with 0 the interval clears 0.4
+    # from 19 compared ratings on (0.3 would need 32, more than a spammer often gives).
+    unreliable_reliability: float = 0.4
+    unreliable_confidence: float = 0.95
     # Rater-level flags (unreliable, straight-lining) need this many labels to be trusted.
     min_rater_ratings: int = 20
     # A rating faster than this fraction of the team's median duration is too fast to be read.
@@ -79,6 +83,29 @@ class FlagBuilder:
         """Freeze into RatingFlags with the flagged decision applied."""
         flagged = self.severity >= thresholds.flag_min_severity
         return RatingFlags(self.reasons, self.severity, self.outlier_z, flagged)
+
+
+def reliability_upper_bound(reliability: np.ndarray, n_compared: np.ndarray,
+                            confidence: float) -> np.ndarray:
+    """One-sided upper confidence bound of a correlation from n pairs (Fisher z; inf if n < 4)."""
+    z_crit = _normal_quantile(confidence)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = np.arctanh(np.clip(reliability, -0.999999, 0.999999))
+        upper = np.tanh(z + z_crit / np.sqrt(np.maximum(n_compared - 3.0, 1e-12)))
+    return np.where(n_compared >= 4, upper, np.inf)
+
+
+def _normal_quantile(p: float) -> float:
+    """Standard normal quantile by bisection on erf (numpy has no ppf; p in (0.5, 1))."""
+    from math import erf, sqrt
+    low, high = 0.0, 10.0
+    for _ in range(80):
+        mid = (low + high) / 2
+        if 0.5 * (1 + erf(mid / sqrt(2))) < p:
+            low = mid
+        else:
+            high = mid
+    return (low + high) / 2
 
 
 def outlier_scores(*, items: np.ndarray, values: np.ndarray, loo_consensus: np.ndarray,

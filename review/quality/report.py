@@ -21,6 +21,7 @@ from review.quality.flags import (
     QualityThresholds,
     RatingFlags,
     outlier_scores,
+    reliability_upper_bound,
 )
 from review.quality.raters import (
     grouped_correlation,
@@ -33,7 +34,8 @@ from review.quality.raters import (
 from review.quality.table import KIND_REPEAT
 
 RATER_FIELDS = ("n_ratings", "reliability", "bias", "mae", "modal_share", "entropy",
-                "speed_ratio", "self_consistency", "n_repeats", "gold_accuracy", "n_gold")
+                "speed_ratio", "self_consistency", "n_repeats", "gold_accuracy", "n_gold",
+                "n_compared")
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class CriterionSpec:
 
     level: str = "ordinal"
     scale: tuple[float, float] | None = None
+    # "auto": Dawid-Skene for nominal or binary labels, the graded model otherwise.
+    consensus: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,11 @@ class CriterionQuality:
     n_ratings: int
     consensus_method: str
     alpha_by_week: dict[int, float] = field(default_factory=dict)
+    # How the consensus iteration ended: a fit that stopped at its cap says so.
+    converged: bool = True
+    n_iter: int = 0
+    last_change: float = 0.0
+    strength: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -127,10 +136,12 @@ def assess_quality(
         summaries[name] = result.summary
         item_parts.append(result.items)
         rater_parts.append(result.raters)
+    combined = _combine_raters(rater_parts, ctx.n_raters)
+    _flag_unreliable_raters(ctx, combined, thresholds, flags)
     return QualityReport(
         criteria=summaries,
         items=ItemConsensus(*(np.concatenate(part) for part in zip(*item_parts, strict=True))),
-        raters=_combine_raters(rater_parts, ctx.n_raters),
+        raters=combined,
         raters_by_criterion=rater_parts,
         ratings=flags.build(thresholds),
         thresholds=thresholds,
@@ -215,8 +226,10 @@ def _assess_criterion(ctx: _Context, code: int, name: str, spec: CriterionSpec,
     low, high = spec.scale or ((values.min(), values.max()) if values.size else (0.0, 1.0))
     span = float(high - low) or 1.0
     consensus = consensus_estimate(items=local_item, raters=raters, values=values,
-                                   n_items=item_ids.size, n_raters=ctx.n_raters, level=spec.level)
-    categorical = consensus.method == "dawid_skene"
+                                   n_items=item_ids.size, n_raters=ctx.n_raters, level=spec.level,
+                                   method=spec.consensus)
+    categorical = consensus.method == "dawid_skene" and (spec.level == "nominal"
+                                                         or np.unique(values).size <= 2)
     stats = rater_agreement(raters=raters, values=values, loo_consensus=consensus.loo_value,
                             n_raters=ctx.n_raters,
                             loo_label=consensus.loo_label if categorical else None)
@@ -234,6 +247,8 @@ def _assess_criterion(ctx: _Context, code: int, name: str, spec: CriterionSpec,
         n_items=int(item_ids.size), n_ratings=int(used.size),
         consensus_method=consensus.method,
         alpha_by_week=_alpha_by_week(ctx, used, local_item, values, spec.level),
+        converged=consensus.converged, n_iter=consensus.n_iter,
+        last_change=consensus.last_change, strength=consensus.strength,
     )
     items = (item_ids, np.full(item_ids.size, code), consensus.value, consensus.label,
              consensus.uncertainty, np.bincount(local_item, minlength=item_ids.size),
@@ -257,11 +272,24 @@ def _flag_consensus_rules(ctx, used, local_item, consensus: Consensus, stats, sp
     distance = np.abs(values - bias - consensus.loo_value)
     far = (z >= thresholds.outlier_z) & (distance >= thresholds.outlier_min_distance * span)
     flags.add("outlier", used[far], np.where(z[far] >= thresholds.outlier_high_z, 3, 2))
-    reliability = stats["reliability"]
-    unreliable = ((stats["n_compared"] >= thresholds.min_rater_ratings)
-                  & (reliability < thresholds.unreliable_reliability))
-    mask = unreliable[raters]
-    flags.add("unreliable_rater", used[mask], np.where(reliability[raters[mask]] <= 0, 3, 2))
+
+
+def _flag_unreliable_raters(ctx: _Context, raters: RaterStats, thresholds: QualityThresholds,
+                            flags: FlagBuilder) -> None:
+    """Every compared label of a rater whose reliability is surely low (over all criteria).
+
+    Surely: the upper end of the reliability's one-sided interval is below the threshold. The
+    reliability is pooled over criteria (weighted by labels) and the evidence is the number of
+    ratings compared, so a rater is judged once, on everything they did.
+    """
+    reliability = raters.columns["reliability"]
+    upper = reliability_upper_bound(np.nan_to_num(reliability, nan=1.0),
+                                    np.nan_to_num(raters.columns["n_compared"]),
+                                    thresholds.unreliable_confidence)
+    unreliable = upper < thresholds.unreliable_reliability
+    rows = np.flatnonzero(unreliable[ctx.rater] & (ctx.kind != KIND_REPEAT)
+                          & np.isfinite(ctx.value))
+    flags.add("unreliable_rater", rows, np.where(reliability[ctx.rater[rows]] <= 0, 3, 2))
 
 
 def _flag_row_rules(ctx: _Context, rows, span, thresholds, flags: FlagBuilder) -> dict:
@@ -361,6 +389,11 @@ def _combine_raters(parts: list[RaterStats], n_raters: int) -> RaterStats:
         if key in ("n_repeats", "n_gold"):
             columns[key] = np.nansum(stacked, axis=0)
             continue
+        if key == "n_compared":
+            # Labels on several criteria of one rating share the rater's attention: the evidence
+            # is the number of ratings compared, not of labels.
+            columns[key] = np.nanmax(stacked, axis=0)
+            continue
         w = np.where(np.isfinite(stacked), weights, 0.0)
         with np.errstate(invalid="ignore", divide="ignore"):
             columns[key] = np.nansum(stacked * w, axis=0) / w.sum(axis=0)
@@ -390,6 +423,8 @@ def _criterion_dict(summary: CriterionQuality) -> dict[str, Any]:
             "alpha_ci": [_number(summary.alpha_ci[0]), _number(summary.alpha_ci[1])],
             "n_items": summary.n_items, "n_ratings": summary.n_ratings, "level": summary.level,
             "consensus_method": summary.consensus_method,
+            "converged": summary.converged, "n_iter": summary.n_iter,
+            "last_change": _number(summary.last_change), "strength": _number(summary.strength),
             "alpha_by_week": {str(k): _number(v) for k, v in summary.alpha_by_week.items()}}
 
 

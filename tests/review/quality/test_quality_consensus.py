@@ -1,4 +1,4 @@
-"""Consensus: Dawid-Skene on the real bluebirds data, robust mean on graded scales, baselines."""
+"""Consensus: Dawid-Skene on the real bluebirds data, the shrunk graded model, baselines."""
 
 
 import numpy as np
@@ -9,9 +9,9 @@ from review.quality import assess_quality, rating_table_from_columns
 from review.quality.consensus import (
     consensus_estimate,
     dawid_skene,
+    graded_consensus,
     majority_vote,
     mean_consensus,
-    robust_weighted_mean,
 )
 from tests.shared_data import BLUEBIRDS, require
 
@@ -64,22 +64,54 @@ def _graded_data(seed=0, n_items=600):
     return items, raters, values, truth
 
 
-def test_robust_mean_beats_plain_mean_when_some_raters_guess():
+def test_graded_consensus_beats_plain_mean_when_some_raters_guess():
     items, raters, values, truth = _graded_data()
-    fit = robust_weighted_mean(items=items, raters=raters, values=values, n_items=truth.size,
-                               n_raters=6)
+    fit = graded_consensus(items=items, raters=raters, values=values, n_items=truth.size,
+                           n_raters=6)
     plain = mean_consensus(items=items, values=values, n_items=truth.size)
     assert np.abs(fit.value - truth).mean() < 0.8 * np.abs(plain - truth).mean()
     assert fit.rater_weight[4:].max() < fit.rater_weight[:4].min()
 
 
-def test_robust_mean_corrects_a_harsh_raters_offset():
+def test_graded_consensus_corrects_a_harsh_raters_offset():
     items, raters, values, truth = _graded_data(seed=1)
     values = np.where(raters == 0, values - 1.0, values)
-    fit = robust_weighted_mean(items=items, raters=raters, values=values, n_items=truth.size,
-                               n_raters=6)
+    fit = graded_consensus(items=items, raters=raters, values=values, n_items=truth.size,
+                           n_raters=6)
     bias = np.bincount(raters, weights=values - fit.value[items]) / np.bincount(raters)
     assert bias[0] < -0.7
+
+
+def test_graded_consensus_is_the_plain_mean_when_raters_are_alike():
+    rng = np.random.default_rng(5)
+    truth = rng.uniform(1, 5, 200)
+    items, raters = np.repeat(np.arange(200), 4), np.tile(np.arange(4), 200)
+    values = truth[items] + 0.5 * rng.standard_normal(items.size)
+    fit = graded_consensus(items=items, raters=raters, values=values, n_items=200, n_raters=4)
+    plain = mean_consensus(items=items, values=values, n_items=200)
+    assert np.abs(fit.value - plain).max() < 0.02
+
+
+def test_graded_consensus_gives_little_weight_to_a_rater_who_always_answers_the_middle():
+    items, raters, values, truth = _graded_data(seed=2)
+    values = np.where(raters == 5, 3.0, values)  # one guesser becomes a straight-liner
+    fit = graded_consensus(items=items, raters=raters, values=values, n_items=truth.size,
+                           n_raters=6)
+    assert fit.rater_weight[5] < 0.2 * fit.rater_weight[:4].min()
+
+
+def test_graded_consensus_reports_that_it_converged():
+    items, raters, values, truth = _graded_data()
+    fit = graded_consensus(items=items, raters=raters, values=values, n_items=truth.size,
+                           n_raters=6)
+    assert fit.converged and 1 < fit.n_iter < 200 and fit.last_change < 1e-6
+
+
+def test_dawid_skene_reports_a_fit_stopped_at_its_iteration_cap():
+    items, raters, values, truth = _graded_data()
+    fit = dawid_skene(items=items, raters=raters, values=values, n_items=truth.size, n_raters=6,
+                      max_iter=2)
+    assert not fit.converged and fit.n_iter == 2 and fit.last_change > 1e-7
 
 
 def test_leave_one_out_consensus_is_nan_for_a_lone_rating():
@@ -102,13 +134,13 @@ def test_dawid_skene_learns_an_inverted_rater_on_a_three_class_scale():
         majority_vote(items=items, values=values, n_items=400) != truth)
 
 
-def test_auto_method_picks_dawid_skene_for_binary_and_robust_mean_for_graded():
+def test_auto_method_picks_dawid_skene_for_binary_and_the_graded_model_for_scales():
     items, raters, values, truth = _graded_data()
     graded = consensus_estimate(items=items, raters=raters, values=values, n_items=truth.size,
                                 n_raters=6)
     binary = consensus_estimate(items=items, raters=raters, values=(values > 3).astype(float),
                                 n_items=truth.size, n_raters=6)
-    assert (graded.method, binary.method) == ("robust_weighted_mean", "dawid_skene")
+    assert (graded.method, binary.method) == ("graded", "dawid_skene")
 
 
 def test_majority_vote_breaks_ties_to_the_lower_value_and_leaves_unrated_nan():
