@@ -154,6 +154,7 @@ def test_model_metrics_keyed_by_criterion_name_are_keyed_by_id_after_migrating_a
         assert version.dataset_snapshot["criteria"] == [ids["fit"], ids["tone"]]
         assert version.dataset_snapshot["agreement"] == {fit: 0.61, tone: None}
         assert version.dataset_snapshot["label_count"] == 30
+        assert version.dataset_snapshot["criterion_ids_by_name"] == {"fit": ids["fit"], "tone": ids["tone"]}
         run = apps.get_model("training", "TrainingRun").objects.get(client_id=ids["client"])
         assert set(run.metrics["new"]) == {fit, tone, "renamed"}
 

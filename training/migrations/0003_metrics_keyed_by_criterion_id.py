@@ -9,22 +9,27 @@ criterion's current name.
 
 A key that matches no criterion of the client (a name changed before this migration ran, or an id
 of a criterion that is gone) is left as it is, in both directions; the model card shows such a key
-as stored. Model checkpoints are not touched: format-1 files are read by name when loaded.
+as stored. Model checkpoints are not touched: a format-1 file names its criteria, so forward the
+snapshot also keeps `criterion_ids_by_name`, the names it was trained on and their ids, which
+`training.services.artifacts.artifact_load` uses to read it even after a criterion is renamed.
 """
 from django.db import migrations
 
 METRIC_DICTS = ("new", "baseline", "active")
 
 
+TRAINED_NAMES = "criterion_ids_by_name"
+
+
 def names_to_ids(apps, schema_editor):
-    _convert(apps, lambda criteria: {c.name: c.id for c in criteria})
+    _convert(apps, lambda criteria: {c.name: c.id for c in criteria}, forward=True)
 
 
 def ids_to_names(apps, schema_editor):
-    _convert(apps, lambda criteria: {str(c.id): c.name for c in criteria})
+    _convert(apps, lambda criteria: {str(c.id): c.name for c in criteria}, forward=False)
 
 
-def _convert(apps, mapping_for):
+def _convert(apps, mapping_for, *, forward: bool):
     criterion_model = apps.get_model("feedback", "Criterion")
     mappings: dict[int, dict] = {}
 
@@ -36,7 +41,7 @@ def _convert(apps, mapping_for):
     for version in apps.get_model("training", "ModelVersion").objects.iterator():
         keys = mapping(version.client_id)
         version.metrics = _metrics(version.metrics, keys)
-        version.dataset_snapshot = _snapshot(version.dataset_snapshot, keys)
+        version.dataset_snapshot = _snapshot(version.dataset_snapshot, keys, forward=forward)
         version.save(update_fields=["metrics", "dataset_snapshot"])
     for run in apps.get_model("training", "TrainingRun").objects.exclude(metrics={}).iterator():
         run.metrics = _metrics(run.metrics, mapping(run.client_id))
@@ -53,10 +58,13 @@ def _metrics(metrics, keys: dict):
     return converted
 
 
-def _snapshot(snapshot, keys: dict):
+def _snapshot(snapshot, keys: dict, *, forward: bool):
     if not isinstance(snapshot, dict):
         return snapshot
     converted = dict(snapshot)
+    converted.pop(TRAINED_NAMES, None)
+    if forward and isinstance(snapshot.get("criteria"), list):
+        converted[TRAINED_NAMES] = {name: keys[name] for name in snapshot["criteria"] if name in keys}
     if isinstance(snapshot.get("criteria"), list):
         # Forward the list holds ids (int), backward names; the mapping's keys are names or str(id).
         converted["criteria"] = [keys.get(str(item), item) for item in snapshot["criteria"]]

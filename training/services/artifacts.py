@@ -4,9 +4,9 @@ import os
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from feedback.models import Client
 from feedback.selectors import criterion_list
 from training.ml import Checkpoint, CheckpointError, load_checkpoint
+from training.models import ModelVersion
 
 
 class ArtifactError(Exception):
@@ -41,21 +41,26 @@ def artifact_write(*, name: str, data: bytes) -> str:
     return name
 
 
-def artifact_load(*, name: str, client: Client, device: str = "cpu") -> Checkpoint:
-    """Load one of `client`'s checkpoints (weights_only=True underneath); ArtifactError when missing or corrupt.
+def artifact_load(*, version: ModelVersion, device: str = "cpu") -> Checkpoint:
+    """Load a model version's checkpoint (weights_only=True underneath); ArtifactError when missing or corrupt.
 
-    A checkpoint written before criteria were keyed by id (format 1) names its criteria; the
-    client's current names say which id each stands for, which holds until one of them is renamed.
+    A checkpoint written before criteria were keyed by id (format 1) names its criteria: the
+    version's snapshot keeps the names it was trained on with their ids (training migration 0003),
+    so it still loads after a rename; without that, the client's current names are used.
     """
+    name = version.artifact
     if not name or not default_storage.exists(name):
         raise ArtifactError(f"Model file {name or '(none)'} is missing from storage.")
     try:
         with default_storage.open(name, "rb") as handle:
-            return load_checkpoint(handle.read(), device=device, criterion_ids_by_name=_current_ids_by_name(client))
+            return load_checkpoint(handle.read(), device=device, criterion_ids_by_name=_trained_names(version))
     except (CheckpointError, OSError) as exc:
         raise ArtifactError(f"Model file {name} cannot be loaded: {exc}") from exc
 
 
-def _current_ids_by_name(client: Client) -> dict[str, int]:
+def _trained_names(version: ModelVersion) -> dict[str, int]:
     # Only a format-1 checkpoint reads this; names are unique per client (a database constraint).
-    return dict(criterion_list(client=client).values_list("name", "id"))
+    stored = (version.dataset_snapshot or {}).get("criterion_ids_by_name")
+    if stored:
+        return {str(name): int(criterion_id) for name, criterion_id in stored.items()}
+    return dict(criterion_list(client=version.client).values_list("name", "id"))

@@ -48,7 +48,7 @@ def evaluate_active(*, version: ModelVersion | None, data: ClientDataset, device
     if version.hyperparameters.get("text_encoder", text_encoder_name()) != text_encoder_name():
         return None, f"active v{version.version} used another text encoder; not comparable"
     try:
-        checkpoint = artifact_load(name=version.artifact, client=version.client, device=device)
+        checkpoint = artifact_load(version=version, device=device)
     except ArtifactError as exc:
         return None, f"active v{version.version} cannot be loaded ({exc})"
     rows = np.flatnonzero(data.held_out)
@@ -136,7 +136,7 @@ def store_active_predictions(*, client: Client, device: str, samples: int) -> in
     version = ModelVersion.objects.filter(client=client, is_active=True).first()
     if version is None:
         return 0
-    checkpoint = artifact_load(name=version.artifact, client=client, device=device)
+    checkpoint = artifact_load(version=version, device=device)
     creatives = creative_feature_rows(client=client)
     features = feature_matrix_for(creatives=creatives, spec=checkpoint.spec, device=device)
     scored = predict_with_uncertainty(checkpoint.model, features, samples, spec=checkpoint.spec)

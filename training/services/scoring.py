@@ -69,5 +69,5 @@ def _checkpoint(version: ModelVersion, client: Client) -> Checkpoint:
     with _lock:
         if key not in _loaded:
             _loaded.clear()  # keep one model per process; a worker serves few clients at a time
-            _loaded[key] = artifact_load(name=version.artifact, client=client)
+            _loaded[key] = artifact_load(version=version)
         return _loaded[key]

@@ -64,7 +64,7 @@ def model_card(request, client_slug: str, version: int):
     model = get_object_or_404(model_version_list(client=client), version=version)
     artifact_error = None
     try:
-        artifact_load(name=model.artifact, client=client)
+        artifact_load(version=model)
     except ArtifactError as exc:
         artifact_error = str(exc)
     names = {str(c.id): c.name for c in criterion_list(client=client)}

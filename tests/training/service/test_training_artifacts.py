@@ -34,7 +34,7 @@ def test_checkpoint_loads_with_weights_only(labelled):
     with default_storage.open(version.artifact, "rb") as handle:
         payload = torch.load(handle, weights_only=True)
     assert "state_dict" in payload
-    checkpoint = artifact_load(name=version.artifact, client=labelled["client"])
+    checkpoint = artifact_load(version=version)
     assert checkpoint.spec.criterion_ids == [c.id for c in labelled["criteria"]]
 
 
@@ -43,12 +43,12 @@ def test_a_pickled_object_is_refused(db):
 
     artifact_write(name="models/evil/v1.pt", data=pickle.dumps(io.StringIO("x")))
     with pytest.raises(ArtifactError, match="cannot be loaded"):
-        artifact_load(name="models/evil/v1.pt", client=ClientFactory())
+        artifact_load(version=ModelVersion(client=ClientFactory(), version=1, artifact="models/evil/v1.pt"))
 
 
 def test_missing_artifact_is_a_clear_error(db):
     with pytest.raises(ArtifactError, match="missing"):
-        artifact_load(name="models/none/v9.pt", client=ClientFactory())
+        artifact_load(version=ModelVersion(client=ClientFactory(), version=9, artifact="models/none/v9.pt"))
 
 
 def test_corrupt_active_artifact_makes_scoring_raise_artifact_error(labelled):
@@ -99,6 +99,22 @@ def test_an_active_format_1_model_keeps_scoring_after_the_upgrade(labelled):
     assert set(results[0]["scores_by_id"]) == {str(c.id) for c in labelled["criteria"]}
     stored = CreativePrediction.objects.filter(creative=creative, out_of_fold=False)
     assert sorted(stored.values_list("criterion_id", flat=True)) == sorted(c.id for c in labelled["criteria"])
+
+
+def test_a_format_1_model_still_loads_after_a_criterion_it_was_trained_on_is_renamed(labelled):
+    from training.services import scoring
+
+    version = _promoted(labelled)
+    _rewrite_as_format_1(version, labelled["criteria"])
+    # What training migration 0003 keeps for a format-1 version: the names it was trained on.
+    version.dataset_snapshot["criterion_ids_by_name"] = {c.name: c.id for c in labelled["criteria"]}
+    version.save(update_fields=["dataset_snapshot"])
+    renamed = labelled["criteria"][0]
+    renamed.name = "renamed after the upgrade"
+    renamed.save(update_fields=["name"])
+    scoring._loaded.clear()
+    _, results = score_creatives(client=labelled["client"], creative_ids=[labelled["creatives"][0].id])
+    assert "renamed after the upgrade" in results[0]["scores"]
 
 
 def test_an_active_format_1_model_is_compared_by_criterion_id_on_the_next_run(labelled):
