@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from feedback.models import Client, Creative, Criterion, Membership, Rating, Score
+from feedback.models import AuditEvent, Client, Creative, Criterion, Membership, Rating, Score
 
 
 class MembershipInline(admin.TabularInline):
@@ -68,3 +68,23 @@ class RatingAdmin(admin.ModelAdmin):
     list_filter = ["client", "kind", "status"]
     raw_id_fields = ["creative", "rater"]
     inlines = [ScoreInline]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the audit log is only ever added to, by the services."""
+
+    list_display = ["created_at", "action", "actor_name", "client", "target", "ip"]
+    list_filter = ["action", "client"]
+    search_fields = ["actor_name", "target", "action"]
+    list_select_related = ["client"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -357,3 +357,36 @@ class GoldReference(models.Model):
 
     def __str__(self) -> str:
         return f"gold {self.creative_id}/{self.criterion_id}={self.value}"
+
+
+class AuditEvent(models.Model):
+    """One audited action: who did what to what, when, from where, and the values before and after.
+
+    Written by `feedback.services.audit.audit_record` for security events (failed and locked
+    logins, token revocations, role changes) and for changes to a client's setup (settings,
+    members, rubric). `client` is null for events that belong to no client (a failed login).
+    Rows are only ever added.
+    """
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, null=True, blank=True, related_name="audit_events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The name as given (a failed login's username may match no user; a deleted actor keeps a name).
+    actor_name = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=64, help_text='Dotted, e.g. "login.failed", "membership.role_changed".')
+    target = models.CharField(max_length=200, blank=True, help_text='What it was done to, e.g. "user:maya".')
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["client", "-created_at"], name="audit_client_time"),
+            models.Index(fields=["action", "-created_at"], name="audit_action_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} by {self.actor_name or self.actor_id} on {self.target or '-'}"

@@ -7,7 +7,19 @@ from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch,
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from feedback.models import Client, Creative, Criterion, GoldReference, Lease, Membership, Rating, Role, Score, Skip
+from feedback.models import (
+    AuditEvent,
+    Client,
+    Creative,
+    Criterion,
+    GoldReference,
+    Lease,
+    Membership,
+    Rating,
+    Role,
+    Score,
+    Skip,
+)
 
 
 def client_list_for_user(*, user: AbstractBaseUser) -> list[tuple[Client, str]]:
@@ -132,3 +144,13 @@ def gold_reference_scores(*, creative: Creative) -> dict[str, int]:
     """A gold creative's reference scores by criterion id (empty when it is not gold)."""
     rows = GoldReference.objects.filter(creative=creative).values_list("criterion_id", "value")
     return {str(criterion_id): value for criterion_id, value in rows}
+
+
+def audit_event_list(*, client: Client | None = None, action_prefix: str = "") -> QuerySet:
+    """Audit events, newest first: one client's, or (client None) every event, for agency admins."""
+    queryset = AuditEvent.objects.select_related("client", "actor")
+    if client is not None:
+        queryset = queryset.filter(client=client)
+    if action_prefix:
+        queryset = queryset.filter(action__startswith=action_prefix)
+    return queryset.order_by("-created_at", "-id")
