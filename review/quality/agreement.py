@@ -85,6 +85,38 @@ def alpha_bootstrap_ci(
 
 
 @dataclass(frozen=True)
+class WeeklyAgreement:
+    """Alpha of the ratings of one week, its bootstrap interval and what it was computed from."""
+
+    week: int
+    alpha: float
+    low: float
+    high: float
+    n_items: int
+    n_ratings: int
+
+
+def weekly_agreement(units: np.ndarray, values: np.ndarray, weeks: np.ndarray, *,
+                     level: str = "ordinal", n_boot: int = 0) -> list[WeeklyAgreement]:
+    """Alpha per week (drift), with a bootstrap interval when `n_boot` > 0 (seeded by the week).
+
+    A week's alpha pairs only the labels given that week, so a unit rated across two weeks
+    counts in each with the labels of that week.
+    """
+    units, values, weeks = np.asarray(units), np.asarray(values, dtype=float), np.asarray(weeks)
+    result = []
+    for week in np.unique(weeks).tolist():
+        rows = weeks == week
+        low, high = (alpha_bootstrap_ci(units[rows], values[rows], level=level, n_boot=n_boot,
+                                        seed=int(week)) if n_boot > 0
+                     else (float("nan"), float("nan")))
+        result.append(WeeklyAgreement(
+            int(week), krippendorff_alpha_long(units[rows], values[rows], level=level), low, high,
+            int(np.unique(units[rows]).size), int(rows.sum())))
+    return result
+
+
+@dataclass(frozen=True)
 class _Pairable:
     """Values of units with at least two values, coded densely."""
 

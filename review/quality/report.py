@@ -8,7 +8,11 @@ from typing import Any
 
 import numpy as np
 
-from review.quality.agreement import alpha_bootstrap_ci, krippendorff_alpha_long
+from review.quality.agreement import (
+    alpha_bootstrap_ci,
+    krippendorff_alpha_long,
+    weekly_agreement,
+)
 from review.quality.consensus import (
     Consensus,
     consensus_estimate,
@@ -359,10 +363,8 @@ def _flag_rater_rules(ctx, rows, stats, consensus: Consensus, local_item, used, 
 def _alpha_by_week(ctx, used, local_item, values, level) -> dict[int, float]:
     if ctx.week is None:
         return {}
-    weeks = ctx.week[used]
-    return {int(week): krippendorff_alpha_long(local_item[weeks == week], values[weeks == week],
-                                               level=level)
-            for week in np.unique(weeks)}
+    return {week.week: week.alpha
+            for week in weekly_agreement(local_item, values, ctx.week[used], level=level)}
 
 
 def _rater_drift(ctx, used, loo_value):

@@ -12,11 +12,12 @@ from django.db.models import QuerySet
 
 from feedback.models import Client, CreativePrediction, Criterion, GoldReference, Rating, Score
 from review.models import RaterExclusion
-from review.quality import KINDS, CriterionSpec, RatingTable
+from review.quality import KINDS, RATING_STATUSES, CriterionSpec, RatingTable
 
 CHUNK = 200_000
 KIND_CODE = {name: code for code, name in enumerate(KINDS)}
-STATUS_CODES = tuple(Rating.Status.values)
+# The checker's core codes statuses in the order of Rating.Status (a test pins the two together).
+STATUS_CODES = RATING_STATUSES
 STATUS_CODE = {name: code for code, name in enumerate(STATUS_CODES)}
 UNIX_EPOCH_ORDINAL = 719163  # date(1970, 1, 1).toordinal()
 

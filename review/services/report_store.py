@@ -1,5 +1,9 @@
 """Store the checker's report: rating statuses, flags, consensus, rater stats and agreement.
 
+Every number stored here is computed by the checker's core (`review.quality`: the report, the
+rating statuses, the clean consensus, training weights, weekly agreement); this module only maps
+codes back to ids and writes, with COPY on PostgreSQL.
+
 Runs inside the recompute's transaction, so pages and the API see the whole previous report or
 the whole new one. Reviewer decisions (accepted, rejected) are never overwritten, here or by a
 concurrent decision: every status update excludes them in its WHERE clause.
@@ -15,10 +19,18 @@ from django.utils import timezone
 
 from feedback.models import Client, Rating
 from review.models import CriterionAgreement, Flag, ItemConsensus, RaterExclusion, RaterStats
-from review.quality import KINDS, QualityReport, alpha_bootstrap_ci, consensus_estimate
+from review.quality import (
+    KINDS,
+    CriterionSpec,
+    QualityReport,
+    clean_consensus,
+    rating_statuses,
+    training_weights,
+    weekly_agreement,
+)
 from review.services.rating_table import STATUS_CODE, STATUS_CODES, LoadedRatings, week_start
 
-KIND_NORMAL, KIND_REPEAT = KINDS.index("normal"), KINDS.index("repeat")
+KIND_REPEAT = KINDS.index("repeat")
 DECIDED = (Rating.Status.ACCEPTED, Rating.Status.REJECTED)
 BATCH = 5000
 
@@ -52,18 +64,9 @@ def quality_report_store(
 
 
 def _rating_statuses(loaded: LoadedRatings, flagged: np.ndarray) -> np.ndarray:
-    """pending below the overlap, else flagged or clean; decisions and excluded raters win."""
     ratings = loaded.ratings
-    counts_toward = (
-        (ratings.kind == KIND_NORMAL) & (ratings.status != STATUS_CODE[Rating.Status.REJECTED]) & ~ratings.excluded
-    )
-    creative_ids, creative_code = np.unique(ratings.creative, return_inverse=True)
-    raters_per_creative = np.bincount(creative_code[counts_toward], minlength=creative_ids.size)
-    status = np.where(flagged, STATUS_CODE[Rating.Status.FLAGGED], STATUS_CODE[Rating.Status.CLEAN])
-    status = np.where(raters_per_creative[creative_code] < loaded.overlap, STATUS_CODE[Rating.Status.PENDING], status)
-    status = np.where(ratings.excluded, STATUS_CODE[Rating.Status.REJECTED], status)
-    decided = np.isin(ratings.status, [STATUS_CODE[s] for s in DECIDED])
-    return np.where(decided, ratings.status, status).astype(np.int8)
+    return rating_statuses(creative=ratings.creative, kind=ratings.kind, status=ratings.status,
+                           excluded=ratings.excluded, flagged=flagged, overlap=loaded.overlap)
 
 
 def _store_statuses(loaded: LoadedRatings, status: np.ndarray) -> None:
@@ -160,16 +163,22 @@ def _copy(table: str, records, columns: tuple[str, ...] = ()) -> None:
 
 
 def _store_consensus(client_id: int, loaded: LoadedRatings, report: QualityReport, status: np.ndarray, now) -> None:
-    items = report.items
-    clean_value, clean_uncertainty, clean_count = _clean_consensus(loaded, report, status)
-    key = items.item * len(loaded.criteria) + items.criterion
-    n_clean = clean_count[key]
-    weights = _clean_weights(loaded, items.criterion, n_clean, clean_uncertainty[key])
+    items, table = report.items, loaded.table
+    specs = _specs(loaded)
+    clean = clean_consensus(
+        item=table.item, rater=table.rater, criterion=table.criterion, value=table.value, kind=table.kind,
+        status=status[loaded.row_rating], specs=specs, n_items=len(loaded.creative_ids),
+        n_raters=len(loaded.rater_ids),
+    )
+    key = clean.key(items.item, items.criterion)
+    n_clean = clean.count[key]
+    weights = training_weights(n_clean=n_clean, uncertainty=clean.uncertainty[key], criterion=items.criterion,
+                               specs=specs, overlap=loaded.overlap)
     records = zip(
         itertools.repeat(client_id), loaded.creative_ids[items.item].tolist(),
         [loaded.criteria[c].id for c in items.criterion.tolist()],
         _numbers(items.consensus), _numbers(items.uncertainty), items.n_ratings.tolist(), _numbers(items.mean),
-        _numbers(items.majority), _numbers(np.where(n_clean > 0, clean_value[key], np.nan)), weights.tolist(),
+        _numbers(items.majority), _numbers(np.where(n_clean > 0, clean.value[key], np.nan)), weights.tolist(),
         n_clean.tolist(), itertools.repeat(now),
         strict=False,
     )
@@ -184,40 +193,9 @@ def _store_consensus(client_id: int, loaded: LoadedRatings, report: QualityRepor
         )
 
 
-def _clean_consensus(loaded: LoadedRatings, report: QualityReport, status: np.ndarray):
-    """Consensus per (item, criterion) key from clean and accepted labels only."""
-    table, n_criteria = loaded.table, len(loaded.criteria)
-    size = (len(loaded.creative_ids) * n_criteria) or 1
-    value, uncertainty, count = np.full(size, np.nan), np.full(size, np.nan), np.zeros(size, dtype=np.int64)
-    row_status = status[loaded.row_rating]
-    clean = np.isin(row_status, [STATUS_CODE[Rating.Status.CLEAN], STATUS_CODE[Rating.Status.ACCEPTED]])
-    clean &= (np.asarray(table.kind) != KIND_REPEAT) & np.isfinite(table.value)
-    for code, criterion in enumerate(loaded.criteria):
-        rows = np.flatnonzero(clean & (table.criterion == code))
-        if not rows.size:
-            continue
-        item_ids, local = np.unique(table.item[rows], return_inverse=True)
-        estimate = consensus_estimate(
-            items=local, raters=table.rater[rows], values=table.value[rows], n_items=item_ids.size,
-            n_raters=len(loaded.rater_ids), level=criterion.level,
-        )
-        keys = item_ids * n_criteria + code
-        value[keys], uncertainty[keys] = estimate.value, estimate.uncertainty
-        count[keys] = np.bincount(local, minlength=item_ids.size)
-    return value, uncertainty, count
-
-
-def _clean_weights(loaded: LoadedRatings, criterion_codes, n_clean, uncertainty) -> np.ndarray:
-    """Training weight: full overlap of clean labels and a tight consensus give 1, none gives 0.
-
-    The consensus uncertainty is scaled by half the criterion's range (nominal: it already is a
-    1 - max probability), so an sd of half the scale or more leaves no confidence.
-    """
-    half_span = np.array([max((c.scale_max - c.scale_min) / 2, 1.0) for c in loaded.criteria])[criterion_codes]
-    nominal = np.array([c.level == "nominal" for c in loaded.criteria], dtype=bool)[criterion_codes]
-    spread = np.where(nominal, uncertainty, uncertainty / half_span)
-    weight = np.minimum(1.0, n_clean / loaded.overlap) * np.clip(1.0 - spread, 0.0, 1.0)
-    return np.where((n_clean > 0) & np.isfinite(weight), weight, 0.0)
+def _specs(loaded: LoadedRatings) -> list[CriterionSpec]:
+    """The criteria's specs by criterion code, as the report was computed with."""
+    return [loaded.specs[str(criterion.id)] for criterion in loaded.criteria]
 
 
 # --- raters and agreement ------------------------------------------------------------------------
@@ -266,19 +244,16 @@ def _store_agreement(client_id: int, loaded: LoadedRatings, report: QualityRepor
             )
         )
         rows = np.flatnonzero(used & (table.criterion == code))
-        for week, alpha in summary.alpha_by_week.items():
-            in_week = rows[table.week[rows] == week]
-            low, high = alpha_bootstrap_ci(
-                table.item[in_week], table.value[in_week], level=criterion.level,
-                n_boot=settings.QUALITY_WEEKLY_BOOTSTRAP_SAMPLES, seed=week,
+        weeks = weekly_agreement(table.item[rows], table.value[rows], table.week[rows], level=criterion.level,
+                                 n_boot=settings.QUALITY_WEEKLY_BOOTSTRAP_SAMPLES)
+        objects.extend(
+            CriterionAgreement(
+                client_id=client_id, criterion=criterion, week=week_start(week.week), alpha=_number(week.alpha),
+                alpha_low=_number(week.low), alpha_high=_number(week.high), n_items=week.n_items,
+                n_ratings=week.n_ratings, consensus_method=summary.consensus_method, computed_at=now,
             )
-            objects.append(
-                CriterionAgreement(
-                    client_id=client_id, criterion=criterion, week=week_start(week), alpha=_number(alpha),
-                    alpha_low=_number(low), alpha_high=_number(high), n_items=int(np.unique(table.item[in_week]).size),
-                    n_ratings=int(in_week.size), consensus_method=summary.consensus_method, computed_at=now,
-                )
-            )
+            for week in weeks
+        )
     CriterionAgreement.objects.filter(client_id=client_id).delete()
     CriterionAgreement.objects.bulk_create(objects, batch_size=BATCH)
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from feedback.models import Client, Creative, Criterion
 from feedback.selectors import creative_feature_rows, criterion_list
+from review.quality import RATING_STATUSES, CriterionSpec, clean_consensus, training_weights
 from review.selectors import clean_consensus_rows, clean_label_rows, criterion_agreement_overall
 from training.ml import (
     HELD_OUT_FRACTION,
@@ -42,7 +43,7 @@ class ClientDataset:
 def client_dataset_build(
     *, client: Client, held_out_fraction: float = HELD_OUT_FRACTION, device: str | None = None, on_progress=None
 ) -> ClientDataset:
-    """Targets are the checker's clean consensus (else the mean of clean labels); empty criteria masked."""
+    """Targets are the checker's clean consensus of each creative and criterion; empty criteria masked."""
     criteria = list(criterion_list(client=client, active_only=True))
     labels = clean_label_rows(client=client)
     targets, weights, counts = _targets(client=client, criteria=criteria, labels=labels)
@@ -75,30 +76,59 @@ def feature_matrix_for(*, creatives: list[Creative], spec: FeatureSpec, device: 
 
 
 def _targets(*, client: Client, criteria: list[Criterion], labels: list[dict]):
+    """Per creative with clean labels: the checker's clean consensus and weight per criterion.
+
+    The checker stores a clean consensus for every cell with a clean label. A cell whose labels
+    became clean or accepted since its last run (a reviewer's accept, before the recompute it
+    asks for has stored) has none yet: it gets the same consensus, from the same core function,
+    on its clean labels now, rather than waiting out a run or being averaged another way.
+    """
     column = {c.id: k for k, c in enumerate(criteria)}
-    by_cell: dict[tuple[int, int], list[int]] = {}
-    for row in labels:
-        if row["criterion_id"] in column:
-            by_cell.setdefault((row["creative_id"], row["criterion_id"]), []).append(row["value"])
-    consensus = {(r["creative_id"], r["criterion_id"]): r for r in clean_consensus_rows(client=client)}
+    labels = [row for row in labels if row["criterion_id"] in column]
+    cells = {(row["creative_id"], row["criterion_id"]) for row in labels}
+    checked = {
+        (r["creative_id"], r["criterion_id"]): (r["clean_consensus"], float(r["clean_weight"]))
+        for r in clean_consensus_rows(client=client)
+    }
+    unchecked = [row for row in labels if (row["creative_id"], row["criterion_id"]) not in checked]
+    checked.update(_clean_consensus_of(unchecked, criteria=criteria, overlap=client.overlap))
     targets: dict[int, list[float]] = {}
     weights: dict[int, list[float]] = {}
-    counts: dict[int, int] = {}
-    for (creative_id, criterion_id), values in by_cell.items():
+    for creative_id, criterion_id in cells:
         row = targets.setdefault(creative_id, [np.nan] * len(criteria))
         weight = weights.setdefault(creative_id, [0.0] * len(criteria))
-        checked = consensus.get((creative_id, criterion_id))
-        k = column[criterion_id]
-        if checked is not None:
-            row[k], weight[k] = checked["clean_consensus"], float(checked["clean_weight"])
-        else:
-            # The checker has not stored a consensus for this cell yet: plain mean, confidence by count.
-            row[k], weight[k] = float(np.mean(values)), min(1.0, len(values) / max(client.overlap, 1))
+        row[column[criterion_id]], weight[column[criterion_id]] = checked[(creative_id, criterion_id)]
+    counts: dict[int, int] = {}
     for row in labels:
         counts[row["creative_id"]] = counts.get(row["creative_id"], 0) + 1
     per_rating = max(len(column), 1)
     counts = {cid: max(1, n // per_rating) for cid, n in counts.items()}
     return targets, weights, counts
+
+
+def _clean_consensus_of(labels: list[dict], *, criteria: list[Criterion], overlap: int) -> dict:
+    """(creative, criterion) -> (clean consensus, weight) of clean labels, by the checker's core."""
+    if not labels:
+        return {}
+    column = {c.id: k for k, c in enumerate(criteria)}
+    creative_ids, item = np.unique([row["creative_id"] for row in labels], return_inverse=True)
+    _, rater = np.unique([row["rater_id"] for row in labels], return_inverse=True)
+    criterion = np.array([column[row["criterion_id"]] for row in labels], dtype=np.int64)
+    specs = [CriterionSpec(level=c.level, scale=(float(c.scale_min), float(c.scale_max))) for c in criteria]
+    clean = clean_consensus(
+        item=item, rater=rater, criterion=criterion, value=np.array([row["value"] for row in labels], dtype=float),
+        kind=None, status=np.full(len(labels), RATING_STATUSES.index("clean")), specs=specs,
+        n_items=creative_ids.size, n_raters=int(rater.max()) + 1,
+    )
+    cell_item, cell_criterion = np.divmod(np.flatnonzero(clean.count), len(criteria))
+    key = clean.key(cell_item, cell_criterion)
+    weight = training_weights(n_clean=clean.count[key], uncertainty=clean.uncertainty[key], criterion=cell_criterion,
+                              specs=specs, overlap=overlap)
+    return {
+        (int(creative_ids[i]), criteria[k].id): (float(value), float(w))
+        for i, k, value, w in zip(cell_item.tolist(), cell_criterion.tolist(), clean.value[key].tolist(),
+                                  weight.tolist(), strict=True)
+    }
 
 
 def _in_order(creatives: list[Creative], ids: list[int]) -> list[Creative]:

@@ -3,6 +3,7 @@ import pytest
 
 from feedback.models import CreativePrediction, GoldReference, Rating
 from review.models import CriterionAgreement, Flag, ItemConsensus, QualityRun, RaterStats
+from review.quality import RATING_STATUSES
 from review.services.recompute import quality_recompute
 from tests.factories import CreativeFactory, UserFactory
 from tests.review.services.quality_data import agreeing_panel, rate
@@ -12,6 +13,10 @@ pytestmark = pytest.mark.django_db
 
 def _status(rating) -> str:
     return Rating.objects.get(id=rating.id).status
+
+
+def test_the_cores_status_codes_are_the_rating_statuses_in_their_order():
+    assert tuple(Rating.Status.values) == RATING_STATUSES
 
 
 def test_ratings_of_a_creative_below_overlap_stay_pending(tenant):
