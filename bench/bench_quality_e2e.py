@@ -1,6 +1,18 @@
 """End-to-end quality recompute on PostgreSQL: load, numeric core, persistence; and the package.
 
 Usage: python bench/bench_quality_e2e.py [--creatives 50000] [--raters 40] [--ratings 1000000]
+       python bench/bench_quality_e2e.py --scenario team [--seeds 3]
+
+--scenario team: a small team through the real pipeline, as a user would run it. Per seed, a
+client with 3 criteria (1..5), overlap 3 and 150 creatives; 8 simulated raters (five careful, sd
+0.4, 0.45, 0.5, 0.55 with no bias, 0.6; a guesser, a straight-liner at 3, a harsh rater at -1.2)
+take turns asking the rating queue for their next creative (GET queue/next: leases, repeats and
+over-fill protection included) and POST their ratings through the REST API, until the queue has
+nothing left for anyone; then `quality_recompute` runs and the stored flags and RaterStats are
+read back. It prints, per rater, the ratings, the share of labels flagged (and why) and the
+stored reliability, and the careful raters' flagged share over all seeds (goal: under 10%).
+
+The default scenario:
 
 Creates a separate database (tastemaker_bench_quality, dropped first), migrates it, bulk-loads
 one client with `--creatives` creatives x 3 criteria rated by `--raters` simulated raters
@@ -39,8 +51,13 @@ def main() -> None:
     parser.add_argument("--raters", type=int, default=40)
     parser.add_argument("--ratings", type=int, default=1_000_000)
     parser.add_argument("--n-boot", type=int, default=1000)
+    parser.add_argument("--scenario", choices=("load", "team"), default="load")
+    parser.add_argument("--seeds", type=int, default=3)
     args = parser.parse_args()
     _setup_django()
+    if args.scenario == "team":
+        _team_report([_team_scenario(seed) for seed in range(args.seeds)])
+        return
     rows: list[tuple[str, float, str]] = []
     seconds = _timed(lambda: _load_database(args))[0]
     rows.append(("bulk load (COPY) + migrate", seconds, ""))
@@ -176,6 +193,115 @@ def _measure(rows, args) -> None:
         run = QualityRun.objects.get(id=run_id)
         rows.append((f"end to end via task ({label}): load + core + persist [{run.status}]", seconds, _rss()))
     print(json.dumps({"package_alphas": package_alphas}, default=float))
+
+
+# --- the team scenario ---------------------------------------------------------------------------
+
+# name, kind, noise sd, bias, median seconds per rating, share of turns
+TEAM = [
+    ("careful-0.40", "careful", 0.40, 0.10, 9.0, 1.0),
+    ("careful-0.45", "careful", 0.45, -0.15, 12.0, 1.0),
+    ("careful-0.50", "careful", 0.50, 0.05, 7.0, 1.0),
+    ("careful-0.55", "careful", 0.55, 0.0, 10.0, 1.0),
+    ("careful-0.60", "careful", 0.60, 0.20, 6.0, 1.0),
+    ("guesser", "random", 0.0, 0.0, 4.0, 0.6),
+    ("straight-liner", "straight_liner", 0.0, 0.0, 3.0, 0.6),
+    ("harsh", "harsh", 0.5, -1.2, 9.0, 0.6),
+]
+TEAM_CREATIVES = 150
+
+
+def _team_scenario(seed: int) -> list[dict]:
+    """One client rated through the API by the TEAM; returns each rater's stored outcome."""
+    from rest_framework.test import APIClient
+
+    from demo.simulator import simulate_rating_matrix
+    from feedback.models import Client, Creative, Criterion
+    from feedback.services.tenancy import membership_set
+    from review.services.recompute import quality_recompute
+
+    from django.conf import settings
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]  # the in-process API client's host
+    rng = np.random.default_rng(seed)
+    client = Client.objects.create(slug=f"team-{seed}", name=f"Team {seed}", overlap=3)
+    criteria = [Criterion.objects.create(client=client, name=f"criterion_{i}", question="?", order=i,
+                                         anchors={str(p): str(p) for p in range(1, 6)}) for i in range(3)]
+    creatives = [Creative.objects.create(client=client, external_id=f"c{i}", image="bench/shared.png",
+                                         width=512, height=512, content_hash=f"{seed:08x}{i:056x}",
+                                         headline=f"Headline {i}") for i in range(TEAM_CREATIVES)]
+    truth = simulate_rating_matrix(TEAM_CREATIVES, 3, 3, overlap=1, seed=seed).true_scores
+    index = {creative.id: i for i, creative in enumerate(creatives)}
+    apis, users = [], []
+    for name, *_ in TEAM:
+        user = membership_set(client=client, username=f"{name}-{seed}", role="rater")[0].user
+        api = APIClient()
+        api.force_authenticate(user)
+        apis.append(api)
+        users.append(user)
+    base = f"/api/v1/clients/{client.slug}"
+    active = list(range(len(TEAM)))
+    turns = np.array([profile[5] for profile in TEAM])
+    while active:
+        rater = int(rng.choice(active, p=turns[active] / turns[active].sum()))
+        response = apis[rater].get(f"{base}/queue/next/")
+        if response.status_code == 204:
+            active.remove(rater)
+            continue
+        assert response.status_code == 200, response.content[:200]
+        creative_id = response.json()["creative"]["id"]
+        scores = _team_scores(rng, TEAM[rater], truth[index[creative_id]])
+        body = {"creative": creative_id, "client_uuid": str(uuid.uuid4()),
+                "scores": {str(c.id): v for c, v in zip(criteria, scores, strict=True)},
+                "duration_ms": int(TEAM[rater][4] * 1000 * np.exp(0.35 * rng.standard_normal()))}
+        assert apis[rater].post(f"{base}/ratings/", body, format="json").status_code == 201
+    started = time.perf_counter()
+    run = quality_recompute(client=client)
+    seconds = time.perf_counter() - started
+    return [_team_outcome(client, user, profile, run, seconds) for user, profile in zip(users, TEAM, strict=True)]
+
+
+def _team_scores(rng, profile, truth: np.ndarray) -> list[int]:
+    _, kind, sd, bias, _, _ = profile
+    if kind == "random":
+        return rng.integers(1, 6, size=3).tolist()
+    if kind == "straight_liner":
+        return [3, 3, 3]
+    return np.clip(np.rint(truth + bias + sd * rng.standard_normal(3)), 1, 5).astype(int).tolist()
+
+
+def _team_outcome(client, user, profile, run, seconds) -> dict:
+    from collections import Counter
+
+    from feedback.models import Rating, Score
+    from review.models import Flag, RaterStats
+
+    stats = RaterStats.objects.get(client=client, rater=user)
+    labels = Score.objects.filter(rating__client=client, rating__rater=user).count()
+    flags = list(Flag.objects.filter(client=client, rater=user).values_list("reasons", flat=True))
+    reasons = Counter(reason for names in flags for reason in names)
+    return {"name": profile[0], "kind": profile[1], "ratings": Rating.objects.filter(client=client, rater=user).count(),
+            "labels": labels, "flagged": len(flags), "reasons": dict(reasons), "reliability": stats.reliability,
+            "run": run.status, "seconds": seconds}
+
+
+def _team_report(seeds: list[list[dict]]) -> None:
+    print(f"\n== team scenario: 8 raters, {TEAM_CREATIVES} creatives x 3 criteria, overlap 3, ratings through "
+          f"the API, quality_recompute; {len(seeds)} seeds ==")
+    for seed, outcomes in enumerate(seeds):
+        print(f"seed {seed}: run {outcomes[0]['run']} in {outcomes[0]['seconds']:.2f}s")
+        for row in outcomes:
+            reliability = "-" if row["reliability"] is None else f"{row['reliability']:.2f}"
+            print(f"  {row['name']:15s} ratings {row['ratings']:3d}  labels flagged {row['flagged']:3d} of "
+                  f"{row['labels']:3d} ({row['flagged'] / max(row['labels'], 1):5.1%})  reliability {reliability:>5s}  "
+                  f"{row['reasons'] or ''}")
+    for kind in ("careful", "random", "straight_liner", "harsh"):
+        rows = [row for outcomes in seeds for row in outcomes if row["kind"] == kind]
+        share = sum(row["flagged"] for row in rows) / max(sum(row["labels"] for row in rows), 1)
+        reliability = [row["reliability"] for row in rows if row["reliability"] is not None]
+        print(f"{kind:15s} labels flagged {share:6.1%} (worst rater "
+              f"{max(row['flagged'] / max(row['labels'], 1) for row in rows):.1%}), reliability "
+              f"{min(reliability):.2f}..{max(reliability):.2f}")
 
 
 def _timed(call):
