@@ -213,14 +213,13 @@ TEAM_CREATIVES = 150
 
 def _team_scenario(seed: int) -> list[dict]:
     """One client rated through the API by the TEAM; returns each rater's stored outcome."""
+    from django.conf import settings
     from rest_framework.test import APIClient
 
     from demo.simulator import simulate_rating_matrix
     from feedback.models import Client, Creative, Criterion
     from feedback.services.tenancy import membership_set
     from review.services.recompute import quality_recompute
-
-    from django.conf import settings
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]  # the in-process API client's host
     rng = np.random.default_rng(seed)

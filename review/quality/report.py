@@ -20,6 +20,7 @@ from review.quality.consensus import (
     mean_consensus,
 )
 from review.quality.flags import (
+    REASONS,
     SEVERITIES,
     FlagBuilder,
     QualityThresholds,
@@ -553,13 +554,14 @@ def _criterion_dict(summary: CriterionQuality) -> dict[str, Any]:
 
 
 def _items_dicts(items: ItemConsensus, item_labels, criteria) -> list[dict[str, Any]]:
-    return [{"item": item_labels[i], "criterion": criteria[c], "consensus": _number(value),
-             "uncertainty": _number(spread), "n_ratings": int(n), "label": _number(label),
-             "mean": _number(mean), "majority": _number(major)}
-            for i, c, value, label, spread, n, mean, major in zip(
-                items.item.tolist(), items.criterion.tolist(), items.consensus.tolist(),
-                items.label.tolist(), items.uncertainty.tolist(), items.n_ratings.tolist(),
-                items.mean.tolist(), items.majority.tolist(), strict=True)]
+    # Column at a time: a 10 MB report's rows are built in a fraction of the analysis's time.
+    columns = (_pick(item_labels, items.item), _pick(criteria, items.criterion),
+               _json_numbers(items.consensus), _json_numbers(items.uncertainty),
+               items.n_ratings.tolist(), _json_numbers(items.label), _json_numbers(items.mean),
+               _json_numbers(items.majority))
+    keys = ("item", "criterion", "consensus", "uncertainty", "n_ratings", "label", "mean",
+            "majority")
+    return [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
 def _rater_dicts(raters: RaterStats, rater_labels) -> list[dict[str, Any]]:
@@ -575,11 +577,33 @@ def _rater_dicts(raters: RaterStats, rater_labels) -> list[dict[str, Any]]:
 def _flag_dicts(report: QualityReport, *, include_clean: bool) -> list[dict[str, Any]]:
     flags = report.ratings
     item, rater, criterion = report.rows
-    selected = np.arange(flags.flagged.size) if include_clean else np.flatnonzero(flags.flagged)
-    return [{"row": row, "item": report.item_labels[item[row]],
-             "rater": report.rater_labels[rater[row]],
-             "criterion": report.criterion_labels[criterion[row]],
-             "reasons": flags.reason_names(row), "severity": SEVERITIES[flags.severity[row]],
-             "decision": "flagged" if flags.flagged[row] else "clean",
-             "outlier_z": _number(flags.outlier_z[row])}
-            for row in selected.tolist()]
+    rows = np.arange(flags.flagged.size) if include_clean else np.flatnonzero(flags.flagged)
+    masks = flags.reasons[rows]
+    names = {int(mask): [name for index, name in enumerate(REASONS) if int(mask) & (1 << index)]
+             for mask in np.unique(masks)}
+    columns = (rows.tolist(), _pick(report.item_labels, item[rows]),
+               _pick(report.rater_labels, rater[rows]),
+               _pick(report.criterion_labels, criterion[rows]),
+               [names[mask] for mask in masks.tolist()],
+               np.array(SEVERITIES, dtype=object)[flags.severity[rows]].tolist(),
+               np.where(flags.flagged[rows], "flagged", "clean").tolist(),
+               _json_numbers(flags.outlier_z[rows]))
+    keys = ("row", "item", "rater", "criterion", "reasons", "severity", "decision", "outlier_z")
+    return [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def _pick(labels, codes: np.ndarray) -> list[Any]:
+    """labels[code] for every code, as plain Python values."""
+    return np.asarray(list(labels), dtype=object)[np.asarray(codes, dtype=np.int64)].tolist()
+
+
+def _json_numbers(values: np.ndarray) -> list[float | None]:
+    """Floats to 6 decimals with None where not finite (JSON has no NaN), as Python values.
+
+    Six decimals are far below any label's resolution, and halve the report's size and its
+    encoding time against full 17-digit floats.
+    """
+    values = np.asarray(values, dtype=float)
+    result = np.round(values, 6).astype(object)
+    result[~np.isfinite(values)] = None
+    return result.tolist()
