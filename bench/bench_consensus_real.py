@@ -9,7 +9,12 @@ per-item absolute errors. "worse" in the last column means significantly worse (
 Data sets
 - Nominal, from ../shared/data (read only): bluebirds (Welinder et al. 2010) and the three
   truth-inference sets of Zheng et al. 2017 (product_matching, dog_data,
-  face_sentiment_identification); see their READMEs.
+  face_sentiment_identification); see their READMEs. Any other folder of the same shape, or of
+  `label.csv` (item, worker, label) + `truth.csv` (item, truth), is added with
+  BENCH_NOMINAL_DIRS=a:b and reported twice, as categories and as an ordinal scale (accuracy of
+  the nearest category): the 4-level content ratings of Ipeirotis et al. 2010 (825 raters, 333
+  gold sites, 92,721 labels) are read this way; bench/data/adult_content/README.md says where the
+  public copies are and why they are not in this repository.
 - Graded, public, with gold answers, converted into bench/data/snow2008 (see its README): Snow,
   O'Connor, Jurafsky and Ng, "Cheap and Fast - But is it Good?" (EMNLP 2008), Amazon Mechanical
   Turk ratings with expert gold:
@@ -17,7 +22,8 @@ Data sets
       (SemEval-2007 Affective Text);
     * valence: the same 100 headlines, valence -100..100, 10 raters each, expert gold;
     * wordsim: 30 word pairs, similarity 0..10, 10 raters each, gold = Miller & Charles (1991)
-      on 0..4 (MAE is measured against gold x 2.5; Pearson r is scale-free).
+      on 0..4 (MAE is measured against gold x 2.5; Pearson r is scale-free);
+    * disgust: the anger headlines' disgust intensity 0..100, 10 raters each, expert gold.
   More graded sets of the same shape (CSV with item, rater, value, gold) can be added without
   committing them, for data whose licence forbids redistribution: BENCH_GRADED_CSV=a.csv:b.csv.
 - Simulator (demo/simulator.py, 1..5 scale, truth known): the regimes of real teams (few raters
@@ -72,6 +78,8 @@ class Labels:
     gold: np.ndarray
     graded: bool
     gold_scale: float = 1.0
+    # Level the project's consensus is asked for (accuracy is then of its rounded value).
+    level: str = "nominal"
 
     @property
     def n_items(self) -> int:
@@ -114,10 +122,25 @@ def _nominal_sets():
                 for item, v in answers.items()]
         yield _coded("bluebirds", *zip(*rows, strict=True), gold, graded=False)
     for folder in sorted((SHARED / "crowd").glob("*/")):
-        answers = list(csv.DictReader((folder / "answer.csv").open()))
-        truth = {r["question"]: float(r["truth"]) for r in csv.DictReader((folder / "truth.csv").open())}
-        yield _coded(folder.name, [r["question"] for r in answers], [r["worker"] for r in answers],
-                     [float(r["answer"]) for r in answers], truth, graded=False)
+        yield _folder_set(folder)
+    for path in os.environ.get("BENCH_NOMINAL_DIRS", "").split(":"):
+        if path:
+            labels = _folder_set(Path(path))
+            yield labels
+            # Ordered categories (such as G < P < R < X): the same labels as an ordinal scale.
+            yield Labels(f"{labels.name} (ordinal)", labels.items, labels.raters, labels.values,
+                         labels.gold, graded=False, level="ordinal")
+
+
+def _folder_set(folder: Path) -> Labels:
+    """answer.csv (question, worker, answer) or label.csv (item, worker, label), and truth.csv."""
+    if (folder / "answer.csv").exists():
+        rows, (item, value) = list(csv.DictReader((folder / "answer.csv").open())), ("question", "answer")
+    else:
+        rows, (item, value) = list(csv.DictReader((folder / "label.csv").open())), ("item", "label")
+    truth = {r[item]: float(r["truth"]) for r in csv.DictReader((folder / "truth.csv").open())}
+    return _coded(folder.name, [r[item] for r in rows], [r["worker"] for r in rows],
+                  [float(r[value]) for r in rows], truth, graded=False)
 
 
 def _graded_sets():
@@ -165,15 +188,24 @@ def _project(data: Labels):
     start = time.perf_counter()
     fit = consensus_estimate(items=data.items, raters=data.raters, values=data.values,
                              n_items=data.n_items, n_raters=data.n_raters,
-                             level="ordinal" if data.graded else "nominal")
+                             level="ordinal" if data.graded else data.level)
     return fit, time.perf_counter() - start
+
+
+def _category_labels(fit, data: Labels) -> np.ndarray:
+    """The consensus as a category: the nearest observed value to an ordinal consensus."""
+    if data.level == "nominal":
+        return fit.label
+    categories = np.unique(data.values)
+    nearest = np.abs(fit.value[:, None] - categories[None, :]).argmin(axis=1)
+    return np.where(np.isfinite(fit.value), categories[nearest], np.nan)
 
 
 def _report_nominal(data: Labels, peers: bool) -> None:
     fit, seconds = _project(data)
     has_gold = np.isfinite(data.gold)
     mv = majority_vote(items=data.items, values=data.values, n_items=data.n_items)
-    ours = fit.label[has_gold] == data.gold[has_gold]
+    ours = _category_labels(fit, data)[has_gold] == data.gold[has_gold]
     base = mv[has_gold] == data.gold[has_gold]
     peer_text = _peer_text(data, NOMINAL_PEERS, peers, lambda lab: np.mean(lab[has_gold] ==
                                                                            data.gold[has_gold]))

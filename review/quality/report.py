@@ -25,12 +25,9 @@ from review.quality.flags import (
     FlagBuilder,
     QualityThresholds,
     RatingFlags,
-    noise_ratio_lower_bound,
-    pooled_reliability_upper_bound,
     residual_scale,
-    rounded_normal_probability,
-    share_lower_bound,
 )
+from review.quality.rater_flags import EVIDENCE_FIELDS, flag_raters, rater_evidence, shrunk_bias
 from review.quality.raters import (
     grouped_correlation,
     mean_by_rater,
@@ -44,11 +41,6 @@ from review.quality.table import KIND_REPEAT
 RATER_FIELDS = ("n_ratings", "reliability", "bias", "mae", "modal_share", "entropy",
                 "speed_ratio", "self_consistency", "n_repeats", "gold_accuracy", "n_gold",
                 "n_compared")
-# Per-rater evidence of the rater-level flags, summed over criteria (columns, not in the JSON):
-# labels compared and their summed squared residual z (graded criteria), labels at the rater's
-# modal value and how many of those the consensus supports.
-EVIDENCE_FIELDS = ("n_compared_labels", "fisher_z_sum", "fisher_weight", "z2_sum", "z2_count",
-                   "limit_z2_sum", "modal_count", "modal_expected", "modal_labels")
 
 
 @dataclass(frozen=True)
@@ -150,7 +142,8 @@ def assess_quality(
         item_parts.append(result.items)
         rater_parts.append(result.raters)
     combined = _combine_raters(rater_parts, ctx.n_raters)
-    _flag_raters(ctx, combined, thresholds, flags)
+    flag_raters(columns=combined.columns, item=ctx.item, rater=ctx.rater, value=ctx.value,
+                kind=ctx.kind, n_criteria=ctx.n_criteria, thresholds=thresholds, flags=flags)
     return QualityReport(
         criteria=summaries,
         items=ItemConsensus(*(np.concatenate(part) for part in zip(*item_parts, strict=True))),
@@ -251,8 +244,10 @@ def _assess_criterion(ctx: _Context, code: int, name: str, spec: CriterionSpec,
     scale = _flag_consensus_rules(ctx, used, local_item, consensus, stats, span, thresholds,
                                   flags, item_ids.size, graded=not categorical)
     stats.update(_flag_row_rules(ctx, rows, span, thresholds, flags))
-    stats.update(_rater_evidence(ctx, used, consensus, stats, flags, scale,
-                                 graded=not categorical, limit=thresholds.noise_limit * span))
+    stats.update(rater_evidence(
+        raters=ctx.rater[used], values=ctx.value[used], consensus=consensus, stats=stats,
+        residual_z=flags.residual_z[used], scale=scale, graded=not categorical,
+        limit=thresholds.noise_limit * span, n_raters=ctx.n_raters))
     summary = CriterionQuality(
         name=name, level=spec.level,
         alpha=krippendorff_alpha_long(local_item, values, level=spec.level),
@@ -281,7 +276,8 @@ def _flag_consensus_rules(ctx, used, local_item, consensus: Consensus, stats, sp
     Returns the sd of each label's distance from its LOO consensus for a rater like the others.
     """
     raters, values = ctx.rater[used], ctx.value[used]
-    stats["shrunk_bias"] = _shrunk_bias(stats, values - consensus.loo_value, raters)
+    stats["shrunk_bias"] = shrunk_bias(bias=stats["bias"], n_compared=stats["n_compared"],
+                                       residual=values - consensus.loo_value, raters=raters)
     bias = stats["shrunk_bias"][raters]
     scale = residual_scale(items=local_item, values=values,
                            loo_uncertainty=consensus.loo_uncertainty, n_items=n_items)
@@ -293,145 +289,6 @@ def _flag_consensus_rules(ctx, used, local_item, consensus: Consensus, stats, sp
     far = (z >= thresholds.outlier_z) & (np.abs(residual) >= thresholds.outlier_min_distance * span)
     flags.add("outlier", used[far], np.where(z[far] >= thresholds.outlier_high_z, 3, 2))
     return scale
-
-
-def _rater_evidence(ctx, used, consensus: Consensus, stats, flags, scale, *, graded,
-                    limit) -> dict:
-    """Per rater, this criterion's share of the evidence the rater-level flags weigh.
-
-    Reliability: Fisher z of the criterion's reliability, weighted by its compared labels - 3.
-    Noise: the squared residual z of each compared label. Straight-lining: the labels at the
-    rater's modal value beside how many a rater like the others would give there, from labels
-    of items others rated too (a careful rater's lone rating of an item that is a 3 throughout is
-    all 3s): on graded scales the chance that the LOO consensus, shifted by the rater's bias,
-    rounds to the modal value under the label's residual sd; on categories the LOO class.
-    """
-    n_raters = ctx.n_raters
-    n_compared = np.nan_to_num(stats["n_compared"])
-    fisher_weight = np.where((n_compared >= 4) & np.isfinite(stats["reliability"]),
-                             n_compared - 3.0, 0.0)
-    fisher_z = np.arctanh(np.clip(np.nan_to_num(stats["reliability"]), -0.999999, 0.999999))
-    compared = np.isfinite(consensus.loo_value)
-    raters, values = ctx.rater[used][compared], ctx.value[used][compared]
-    modal = stats["modal_value"][raters]
-    if graded:
-        low, high = values.min(initial=0.0), values.max(initial=0.0)
-        mean = consensus.loo_value[compared] + stats["shrunk_bias"][raters]
-        supported = rounded_normal_probability(modal, mean, scale[compared], low, high)
-    else:
-        supported = (consensus.loo_label[compared] == modal).astype(float)
-    z = flags.residual_z[used]
-    finite_z = np.isfinite(z)
-    # The same residuals over the sd they would have if the rater's noise were `limit` points.
-    residual = (ctx.value[used] - stats["shrunk_bias"][ctx.rater[used]] - consensus.loo_value)
-    limit_z2 = residual**2 / (limit**2 + np.nan_to_num(consensus.loo_uncertainty, posinf=0.0)**2)
-    return {
-        "limit_z2_sum": np.bincount(ctx.rater[used][finite_z], weights=limit_z2[finite_z],
-                                    minlength=n_raters),
-        "n_compared_labels": n_compared,
-        "fisher_z_sum": fisher_weight * fisher_z,
-        "fisher_weight": fisher_weight,
-        "z2_sum": np.bincount(ctx.rater[used][finite_z], weights=z[finite_z] ** 2,
-                              minlength=n_raters),
-        "z2_count": np.bincount(ctx.rater[used][finite_z], minlength=n_raters).astype(float),
-        "modal_count": np.bincount(raters, weights=values == modal, minlength=n_raters),
-        "modal_expected": np.bincount(raters, weights=supported, minlength=n_raters),
-        "modal_labels": np.bincount(raters, minlength=n_raters).astype(float),
-    }
-
-
-def _shrunk_bias(stats, residual: np.ndarray, raters: np.ndarray) -> np.ndarray:
-    """Each rater's bias shrunk toward 0 by empirical Bayes (normal prior, moment estimates).
-
-    Residuals are bias-corrected so a harsh rater is not an outlier; but a bias from a handful
-    of labels is mostly those labels' own noise, and removing it in full would hide a guesser's
-    distance from the consensus behind their "bias". With per-label residual variance s2 and
-    the spread t2 of true biases across raters (mean of bias^2 - s2 / n), a rater's bias keeps
-    the share t2 / (t2 + s2 / n) of itself.
-    """
-    n = np.nan_to_num(stats["n_compared"])
-    bias = np.nan_to_num(stats["bias"])
-    finite = np.isfinite(residual)
-    if not finite.any():
-        return bias
-    s2 = float(np.mean((residual[finite] - bias[raters[finite]]) ** 2))
-    present = n > 0
-    t2 = max(float(np.mean(bias[present] ** 2 - s2 / n[present])), 1e-3 * s2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        keep = np.where(present, t2 / (t2 + s2 / np.maximum(n, 1e-12)), 0.0)
-    return bias * keep
-
-
-def _flag_raters(ctx: _Context, raters: RaterStats, thresholds: QualityThresholds,
-                 flags: FlagBuilder) -> None:
-    """Unreliable and straight-lining raters, judged once on everything they did (all criteria).
-
-    Unreliable: the reliability is surely below `unreliable_reliability` (upper end of the
-    Fisher-z interval of the criteria's reliabilities pooled by their evidence), or the labels
-    are surely noisier than the team's by `unreliable_noise_ratio` (lower end of the chi-square
-    interval of the mean squared residual z), in the team's terms and in the scale's
-    (`noise_limit`). Straight-lining: the share of labels at the modal value is surely (Wilson
-    lower end) at least `straight_line_share`, and `straight_line_excess` above what a rater like
-    the others would give there. Every interval counts the rater's labels discounted by the
-    design effect of one rating's labels moving together.
-    """
-    columns = raters.columns
-    per_rating = columns["n_compared_labels"] / np.maximum(columns["n_compared"], 1.0)
-    deff = 1.0 + (np.maximum(per_rating, 1.0) - 1.0) * _within_rating_correlation(ctx, flags)
-    rows = np.flatnonzero((ctx.kind != KIND_REPEAT) & np.isfinite(ctx.value))
-    rater = ctx.rater[rows]
-    bad = _unreliable(columns, deff, thresholds)[rater]
-    flags.add("unreliable_rater", rows[bad],
-              np.where(np.nan_to_num(columns["reliability"][rater[bad]]) <= 0, 3, 2))
-    flags.add("straight_lining", rows[_straight_lining(columns, deff, thresholds)[rater]], 2)
-
-
-def _unreliable(columns, deff, thresholds: QualityThresholds) -> np.ndarray:
-    confidence = thresholds.rater_confidence
-    upper = pooled_reliability_upper_bound(columns["fisher_z_sum"], columns["fisher_weight"],
-                                           deff, confidence)
-    n_eff = columns["z2_count"] / deff
-    with np.errstate(invalid="ignore", divide="ignore"):
-        team = noise_ratio_lower_bound(columns["z2_sum"] / columns["z2_count"], n_eff, confidence)
-        scale = noise_ratio_lower_bound(columns["limit_z2_sum"] / columns["z2_count"], n_eff,
-                                        confidence)
-    noisy = (team >= thresholds.unreliable_noise_ratio) & (scale >= 1.0)
-    return (upper < thresholds.unreliable_reliability) | noisy
-
-
-def _straight_lining(columns, deff, thresholds: QualityThresholds) -> np.ndarray:
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = columns["modal_count"] / columns["modal_labels"]
-        supported = columns["modal_expected"] / columns["modal_labels"]
-    low = share_lower_bound(share, columns["modal_labels"] / deff, thresholds.rater_confidence)
-    return ((low >= thresholds.straight_line_share)
-            & (low - np.nan_to_num(supported, nan=1.0) >= thresholds.straight_line_excess))
-
-
-def _within_rating_correlation(ctx: _Context, flags: FlagBuilder) -> float:
-    """Intraclass correlation of the residual z-scores of one rating's criteria (0 if unknown).
-
-    One-way ANOVA over ratings (an item and a rater; repeats are not in the residuals), clipped
-    to 0..1: independent errors give about 0, a rater who marks a whole rating up or down 1.
-    """
-    rows = np.flatnonzero(np.isfinite(flags.residual_z))
-    if ctx.n_criteria < 2 or rows.size < 3:
-        return 0.0
-    _, group = np.unique(ctx.item[rows].astype(np.int64) * ctx.n_raters + ctx.rater[rows],
-                         return_inverse=True)
-    z = flags.residual_z[rows]
-    size = np.bincount(group).astype(float)
-    n, n_groups = float(rows.size), size.size
-    if n_groups < 2 or n <= n_groups:
-        return 0.0
-    means = np.bincount(group, weights=z) / size
-    within = np.sum((z - means[group]) ** 2) / (n - n_groups)
-    between = np.sum(size * (means - z.mean()) ** 2) / (n_groups - 1)
-    n0 = (n - np.sum(size**2) / n) / (n_groups - 1)
-    denominator = between + (n0 - 1.0) * within
-    if denominator <= 0:
-        return 0.0
-    return float(np.clip((between - within) / denominator, 0.0, 1.0))
 
 
 def _flag_row_rules(ctx: _Context, rows, span, thresholds, flags: FlagBuilder) -> dict:
