@@ -48,9 +48,9 @@ class QualityThresholds:
     # A rating faster than this fraction of the team's median duration is too fast to be read.
     too_fast_fraction: float = 0.25
     # Straight-lining: the share of a rater's labels at their modal value of each criterion is
-    # surely (lower end of its one-sided interval) at least this (a harsh rater's many 1s are
-    # well below it) ...
-    straight_line_share: float = 0.75
+    # surely (lower end of its one-sided interval) at least this (a harsh rater at -1.2 on 1..5
+    # gives about half their labels at the floor: below it) ...
+    straight_line_share: float = 0.6
     # ... and this much above the share a rater like the others would give that value on the
     # same items (so a team whose items mostly are 4s does not make its raters straight-liners).
     straight_line_excess: float = 0.3
