@@ -67,11 +67,14 @@ def rater_evidence(*, raters: np.ndarray, values: np.ndarray, consensus: Consens
     under the label's residual sd; on categories that the LOO class is it.
     """
     n_compared = np.nan_to_num(stats["n_compared"])
-    fisher_weight = np.where((n_compared >= 4) & np.isfinite(stats["reliability"]),
-                             n_compared - 3.0, 0.0)
-    fisher_z = np.arctanh(np.clip(np.nan_to_num(stats["reliability"]), -0.999999, 0.999999))
     bias = stats["shrunk_bias"][raters]
     compared = np.isfinite(consensus.loo_value)
+    # A reliability is evidence only where the others' consensus varies over the rater's items:
+    # when everyone gave every item the same value there is nothing to correlate with.
+    varies = _varies(raters[compared], consensus.loo_value[compared], n_raters)
+    fisher_weight = np.where((n_compared >= 4) & np.isfinite(stats["reliability"]) & varies,
+                             n_compared - 3.0, 0.0)
+    fisher_z = np.arctanh(np.clip(np.nan_to_num(stats["reliability"]), -0.999999, 0.999999))
     modal = stats["modal_value"][raters]
     if graded:
         low, high = values.min(initial=0.0), values.max(initial=0.0)
@@ -99,6 +102,16 @@ def rater_evidence(*, raters: np.ndarray, values: np.ndarray, consensus: Consens
         "modal_expected": per_rater(compared, supported),
         "modal_labels": per_rater(compared),
     }
+
+
+def _varies(raters: np.ndarray, values: np.ndarray, n_raters: int) -> np.ndarray:
+    """Per rater: do the values on their rows differ (range above 1e-9 of the values' scale)?"""
+    low = np.full(n_raters, np.inf)
+    high = np.full(n_raters, -np.inf)
+    np.minimum.at(low, raters, values)
+    np.maximum.at(high, raters, values)
+    tolerance = 1e-9 * max(float(np.ptp(values)) if values.size else 0.0, 1.0)
+    return (high - low) > tolerance
 
 
 def flag_raters(*, columns: dict[str, np.ndarray], item: np.ndarray, rater: np.ndarray,

@@ -103,3 +103,10 @@ def test_wilson_lower_bound_of_all_successes_is_n_over_n_plus_z_squared():
     z2 = 1.6448536269514722**2
     bounds = share_lower_bound(np.array([1.0, 1.0]), np.array([9.0, 24.0]), 0.95)
     np.testing.assert_allclose(bounds, [9 / (9 + z2), 24 / (24 + z2)])
+
+
+def test_raters_who_all_give_every_item_the_same_value_are_not_flagged():
+    items, raters = np.repeat(np.arange(12), 3 * 2), np.tile(np.repeat(np.arange(3), 2), 12)
+    criteria = np.tile(np.arange(2), 36)
+    table = RatingTable(item=items, rater=raters, criterion=criteria, value=np.full(72, 3.0))
+    assert not assess_quality(table, n_boot=0).ratings.flagged.any()
