@@ -30,6 +30,7 @@ from feedback.services.creatives import (
 )
 from feedback.services.ratings import RatingInput, rating_create
 from feedback.services.rubric import criterion_create, criterion_update
+from feedback.services.tenancy import client_settings_update
 
 
 class ClientViewSet(viewsets.GenericViewSet):
@@ -55,17 +56,16 @@ class ClientSettingsView(ClientScopedMixin, viewsets.GenericViewSet):
     def retrieve(self, request, client_slug):
         return Response(self._serialize())
 
+    @extend_schema(request=s.ClientSettingsUpdateSerializer, responses=s.ClientSerializer)
     def partial_update(self, request, client_slug):
-        serializer = s.ClientSerializer(self.client, data=request.data, partial=True, context=self._context())
-        serializer.is_valid(raise_exception=True)
-        serializer.save()
+        form = s.ClientSettingsUpdateSerializer(data=request.data, partial=True)
+        form.is_valid(raise_exception=True)
+        self.client = client_settings_update(client=self.client, actor=request.user, **form.validated_data)
         return Response(self._serialize())
 
-    def _context(self):
-        return {"roles": {self.client.id: self.membership.role}, "request": self.request}
-
     def _serialize(self):
-        return s.ClientSerializer(self.client, context=self._context()).data
+        context = {"roles": {self.client.id: self.membership.role}, "request": self.request}
+        return s.ClientSerializer(self.client, context=context).data
 
 
 class CreativeFilter(django_filters.FilterSet):
