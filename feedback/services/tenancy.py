@@ -3,7 +3,6 @@
 Every write here validates with `full_clean()` first, so a bad value is a ValidationError naming
 its field (400 at the API), never a database CHECK failing (500).
 """
-import logging
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -12,8 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from feedback.models import CLIENT_SETTING_RANGES, Client, Membership
-
-logger = logging.getLogger(__name__)
+from feedback.services.audit import audit_changes, audit_record
 
 CLIENT_SETTINGS = tuple(CLIENT_SETTING_RANGES)
 
@@ -40,17 +38,19 @@ def client_settings_update(*, client: Client, actor: AbstractBaseUser, **fields:
     """Change some of a client's settings (overlap, rates, lease, retrain threshold); returns the saved client.
 
     The row is locked while it is checked, so two managers changing repeat_rate and gold_rate at the
-    same time cannot together pass their combined limit.
+    same time cannot together pass their combined limit. A change is audited with its actor.
     """
     _known_settings(fields)
     locked = Client.objects.select_for_update().get(pk=client.pk)
-    changed = {name: value for name, value in fields.items() if getattr(locked, name) != value}
-    for name, value in changed.items():
+    stored = {name: getattr(locked, name) for name in fields}
+    for name, value in fields.items():
         setattr(locked, name, value)
-    locked.full_clean()
-    if changed:
-        locked.save(update_fields=list(changed))
-        logger.info("client settings changed", extra={"client": locked.slug, "actor": actor.pk, "changed": changed})
+    locked.full_clean()  # also turns the values into their field's type
+    before, after = audit_changes(stored, {name: getattr(locked, name) for name in fields})
+    if after:
+        locked.save(update_fields=list(after))
+        audit_record(action="client.settings_changed", actor=actor, client=locked, target=f"client:{locked.slug}",
+                     before=before, after=after)
     return locked
 
 

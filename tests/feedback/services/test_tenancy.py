@@ -3,7 +3,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
-from feedback.models import Client, Membership
+from feedback.models import AuditEvent, Client, Membership
 from feedback.services.tenancy import client_create, client_settings_update, membership_set
 from tests.factories import ClientFactory
 
@@ -13,6 +13,14 @@ pytestmark = pytest.mark.django_db
 def test_settings_update_saves_values_in_range(tenant):
     client = client_settings_update(client=tenant["client"], actor=tenant["manager"], overlap=4, lease_seconds=600)
     assert Client.objects.values_list("overlap", "lease_seconds").get(id=client.id) == (4, 600)
+
+
+def test_a_settings_change_is_audited_with_its_actor_and_only_the_changed_values(tenant):
+    client_settings_update(client=tenant["client"], actor=tenant["manager"], overlap=4, lease_seconds=120)
+    event = AuditEvent.objects.get(action="client.settings_changed")
+    assert (event.actor, event.client, event.before, event.after) == (
+        tenant["manager"], tenant["client"], {"overlap": 3}, {"overlap": 4}
+    )
 
 
 def test_settings_update_names_the_field_and_range_and_saves_nothing(tenant):
