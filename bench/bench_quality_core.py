@@ -8,6 +8,9 @@ alpha per criterion (ours vs the package on the same raters x units matrices) an
 Case 2: a 0..100 scale with 200,000 labels: ours always; the package only with
 --with-package-wide (its cost grows with the square of the distinct values: tens of seconds
 and many GB).
+Case 3: how the cost grows: alpha per level on a 0..100 scale at 50,000 and 400,000 labels (8x
+the labels should cost well under 64x), and the simulator making ~1,000,000 labels. These were
+wall-clock unit tests once; timing belongs here.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ def main() -> None:
     args = parser.parse_args()
     bench_standard(args.items, args.raters, args.n_boot)
     bench_wide(args.raters, with_package=args.with_package_wide)
+    bench_scaling()
     print(f"process peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 
 
@@ -70,6 +74,26 @@ def bench_wide(n_raters: int, *, with_package: bool) -> None:
         print(f"package alpha ordinal: {seconds:.1f} s")
     else:
         print("package skipped (pass --with-package-wide to include it)")
+
+
+def bench_scaling() -> None:
+    """Case 3: alpha's cost from 50k to 400k labels per level, and the simulator's speed."""
+    print("== scaling: 0..100 scale, 5 raters per unit ==")
+    small, large = _wide_scale_long(50_000), _wide_scale_long(400_000)
+    for level in ("ordinal", "interval", "nominal", "ratio"):
+        krippendorff_alpha_long(*small, level=level)  # warm-up
+        t_small = _best_of(3, lambda level=level: krippendorff_alpha_long(*small, level=level))[0]
+        t_large = _best_of(3, lambda level=level: krippendorff_alpha_long(*large, level=level))[0]
+        print(f"alpha {level}: 50k {t_small:.3f} s, 400k {t_large:.3f} s, ratio {t_large / t_small:.1f}x for 8x labels")
+    seconds, table = _timed(lambda: simulate_rating_matrix(50_000, 40, 3, overlap=20 / 3, seed=0))
+    print(f"simulator: {len(table):,} labels in {seconds:.2f} s")
+
+
+def _wide_scale_long(n_labels: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    units = np.repeat(np.arange(n_labels // 5), 5)
+    truth = rng.uniform(0, 100, units.max() + 1)
+    return units, np.clip(np.rint(truth[units] + rng.normal(0, 10, units.size)), 0, 100)
 
 
 def _criterion(table, code: int) -> tuple[np.ndarray, np.ndarray]:

@@ -1,9 +1,13 @@
 """Data model: every object belongs to exactly one client, reached through membership."""
+import math
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.lookups import LessThanOrEqual
 
 
 class Role(models.TextChoices):
@@ -17,31 +21,94 @@ class Role(models.TextChoices):
 ROLE_RANK = {Role.RATER: 1, Role.REVIEWER: 2, Role.MANAGER: 3}
 
 
+# The allowed (low, high) of every client setting a manager may change, declared once: the field
+# validators (what `full_clean()` reports, field by field) and the database CHECK constraints are
+# both built from it. README lists them.
+CLIENT_SETTING_RANGES = {
+    "overlap": (1, 20),
+    "repeat_rate": (0, 0.5),
+    "gold_rate": (0, 0.5),
+    "lease_seconds": (10, 3600),
+    "retrain_threshold": (1, 100_000),
+}
+# Repeats and gold items together stay at most this share of what a rater is served, so most of
+# a rater's time goes to new labels.
+CLIENT_MAX_CHECK_SHARE = 0.5
+
+
+def finite_number(value: float) -> None:
+    """Refuse NaN and infinities, which slip past min/max comparisons (NaN compares false to all)."""
+    if not math.isfinite(value):
+        raise ValidationError("Must be a finite number.", code="not_finite")
+
+
+def _allowed_range(name: str, unit: str = "") -> list:
+    """Min and max validators for a client setting, both naming its whole allowed range."""
+    low, high = CLIENT_SETTING_RANGES[name]
+    message = f"Must be between {low} and {high}{unit}."
+    return [MinValueValidator(low, message=message), MaxValueValidator(high, message=message)]
+
+
+def _range_text(name: str) -> str:
+    low, high = CLIENT_SETTING_RANGES[name]
+    return f"{low} to {high}"
+
+
+def _range_constraint(name: str) -> models.CheckConstraint:
+    low, high = CLIENT_SETTING_RANGES[name]
+    return models.CheckConstraint(
+        condition=Q(**{f"{name}__gte": low, f"{name}__lte": high}), name=f"client_{name}_range"
+    )
+
+
 class Client(models.Model):
     """One brand or account; the tenant every other object belongs to."""
 
     slug = models.SlugField(max_length=64, unique=True)
     name = models.CharField(max_length=200)
     overlap = models.PositiveSmallIntegerField(
-        default=3, help_text="Distinct raters each creative should reach."
+        default=3,
+        validators=_allowed_range("overlap"),
+        help_text="Distinct raters each creative should reach before the queue stops serving it "
+        f"({_range_text('overlap')}).",
     )
-    repeat_rate = models.FloatField(default=0.05, help_text="Share of blind repeats.")
-    gold_rate = models.FloatField(default=0.05, help_text="Share of gold items mixed in.")
-    lease_seconds = models.PositiveIntegerField(default=120)
+    repeat_rate = models.FloatField(
+        default=0.05,
+        validators=[finite_number, *_allowed_range("repeat_rate")],
+        help_text="Share of picks that blindly re-serve an item the rater rated at least 20 items ago, "
+        f"to measure self-consistency ({_range_text('repeat_rate')}; "
+        f"with gold_rate at most {CLIENT_MAX_CHECK_SHARE}).",
+    )
+    gold_rate = models.FloatField(
+        default=0.05,
+        validators=[finite_number, *_allowed_range("gold_rate")],
+        help_text="Share of picks that serve a gold item (a manager's reference scores), to measure accuracy "
+        f"({_range_text('gold_rate')}; with repeat_rate at most {CLIENT_MAX_CHECK_SHARE}).",
+    )
+    lease_seconds = models.PositiveIntegerField(
+        default=120,
+        validators=_allowed_range("lease_seconds", " seconds"),
+        help_text="Seconds a served item is held for its rater before others may be served it "
+        f"({_range_text('lease_seconds')}).",
+    )
     retrain_threshold = models.PositiveIntegerField(
-        default=50, help_text="New clean examples that trigger a retraining run."
+        default=50,
+        validators=_allowed_range("retrain_threshold"),
+        help_text="New clean examples since the last model that queue a retraining run "
+        f"({_range_text('retrain_threshold')}).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(condition=Q(overlap__gte=1), name="client_overlap_positive"),
+            *(_range_constraint(name) for name in CLIENT_SETTING_RANGES),
             models.CheckConstraint(
-                condition=Q(repeat_rate__gte=0, repeat_rate__lte=1), name="client_repeat_rate_share"
-            ),
-            models.CheckConstraint(
-                condition=Q(gold_rate__gte=0, gold_rate__lte=1), name="client_gold_rate_share"
+                condition=LessThanOrEqual(F("repeat_rate") + F("gold_rate"), CLIENT_MAX_CHECK_SHARE),
+                name="client_check_share_at_most_half",
+                violation_error_message=(
+                    f"repeat_rate and gold_rate together must be at most {CLIENT_MAX_CHECK_SHARE}."
+                ),
             ),
         ]
 

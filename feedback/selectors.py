@@ -1,16 +1,25 @@
-"""Selectors: every read of the feedback domain, always scoped to one client or one user."""
+"""Selectors: every read of the feedback domain, always scoped to one client or one user.
+
+A selector that is asked for one object raises `feedback.errors.NotFound` when the client has no
+such object (another client's object looks exactly the same), and each edge answers that with 404.
+"""
 from datetime import datetime
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models.fields.files import FieldFile
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from feedback.errors import NotFound
 from feedback.models import (
     AuditEvent,
     Client,
     Creative,
+    CreativePrediction,
     Criterion,
     GoldReference,
     Lease,
@@ -20,6 +29,8 @@ from feedback.models import (
     Score,
     Skip,
 )
+
+CREATIVE_FILE_VARIANTS = ("image", "thumbnail")
 
 
 def client_list_for_user(*, user: AbstractBaseUser) -> list[tuple[Client, str]]:
@@ -41,9 +52,83 @@ def client_membership_get(*, user: AbstractBaseUser, slug: str) -> tuple[Client,
     return (membership.client, membership) if membership else None
 
 
+def client_membership_require(
+    *, user: AbstractBaseUser, slug: str, minimum_role: str = Role.RATER
+) -> tuple[Client, Membership]:
+    """The client behind a URL and the user's membership; NotFound for non-members, PermissionDenied below the role."""
+    resolved = client_membership_get(user=user, slug=slug)
+    if resolved is None:
+        raise NotFound("No such client.")
+    client, membership = resolved
+    if not membership.has_role(minimum_role):
+        raise PermissionDenied(f"This needs the {minimum_role} role in {client.slug}.")
+    return client, membership
+
+
+def client_get(*, slug: str) -> Client:
+    """A client by slug, for agency admins' commands (no membership involved); NotFound when missing."""
+    client = Client.objects.filter(slug=slug).first()
+    if client is None:
+        raise NotFound(f"No client with slug {slug[:64]!r}.")
+    return client
+
+
+def client_list_with_waiting(*, user: AbstractBaseUser) -> list[tuple[Client, str, int]]:
+    """The user's clients with their role and how many creatives wait for them (capped, one count per client)."""
+    return [
+        (client, role, queue_waiting_count(client=client, rater=user))
+        for client, role in client_list_for_user(user=user)
+    ]
+
+
+def client_user_get(*, client: Client, username: str) -> AbstractBaseUser:
+    """A user who belongs to the client or has rated in it; NotFound for anyone else."""
+    members = Membership.objects.filter(client=client, user=OuterRef("pk"))
+    raters = Rating.objects.filter(client=client, rater=OuterRef("pk"))
+    user = get_user_model().objects.filter(username=username).filter(Exists(members) | Exists(raters)).first()
+    if user is None:
+        raise NotFound("No such rater in this client.")
+    return user
+
+
 def creative_list(*, client: Client) -> QuerySet[Creative]:
     """All creatives of a client."""
     return Creative.objects.filter(client=client)
+
+
+def creative_get(*, client: Client, creative_id: int) -> Creative:
+    """One creative of the client; NotFound when the client has no creative with that id."""
+    creative = Creative.objects.filter(client=client, id=creative_id).first()
+    if creative is None:
+        raise NotFound("No such creative.")
+    return creative
+
+
+def creative_list_newest(*, client: Client) -> QuerySet[Creative]:
+    """The client's creatives newest first, with only what the managers' list shows."""
+    return Creative.objects.filter(client=client).order_by("-id").only(
+        "id", "external_id", "headline", "archived", "is_gold", "normal_rating_count"
+    )
+
+
+def creative_file_get(*, client: Client, creative_id: int, variant: str) -> FieldFile:
+    """A creative's image or thumbnail file; NotFound for another client's creative or a missing file."""
+    if variant not in CREATIVE_FILE_VARIANTS:
+        raise NotFound("No such file.")
+    creative = Creative.objects.filter(client=client, id=creative_id).only(*CREATIVE_FILE_VARIANTS).first()
+    field = getattr(creative, variant) if creative is not None else None
+    if not field:
+        raise NotFound("No such file.")
+    return field
+
+
+def creative_prediction_list(*, client: Client, creative: Creative) -> QuerySet[CreativePrediction]:
+    """The stored model predictions of one of the client's creatives, in rubric order."""
+    return (
+        CreativePrediction.objects.filter(creative=creative, creative__client=client)
+        .select_related("criterion")
+        .order_by("criterion__order", "criterion_id", "out_of_fold")
+    )
 
 
 def creative_filter_tag(queryset: QuerySet[Creative], tag: str) -> QuerySet[Creative]:
@@ -77,6 +162,14 @@ def rating_list(*, client: Client, membership: Membership) -> QuerySet[Rating]:
     if not membership.has_role(Role.REVIEWER):
         queryset = queryset.filter(rater=membership.user)
     return queryset
+
+
+def rating_get(*, client: Client, membership: Membership, rating_id: int) -> Rating:
+    """One rating this member may see (see rating_list); NotFound otherwise."""
+    rating = rating_list(client=client, membership=membership).filter(id=rating_id).first()
+    if rating is None:
+        raise NotFound("No such rating.")
+    return rating
 
 
 # --- Reads for the training side (training/ never queries feedback's models itself). ---

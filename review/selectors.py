@@ -10,9 +10,10 @@ from datetime import date, datetime
 
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, QuerySet
-from django.shortcuts import get_object_or_404
 
+from feedback.errors import NotFound
 from feedback.models import Client, Creative, CreativePrediction, Criterion, Rating, Score
+from feedback.selectors import creative_get, criterion_list
 from review.models import (
     CriterionAgreement,
     Flag,
@@ -120,6 +121,65 @@ def flag_list(
     return queryset.order_by("-severity", "-outlier_z", "id")
 
 
+def flag_get(*, client: Client, flag_id: int) -> Flag:
+    """One flag of the client, with its rater and criterion; NotFound otherwise."""
+    flag = flag_list(client=client).filter(id=flag_id).first()
+    if flag is None:
+        raise NotFound("No such flag.")
+    return flag
+
+
+@dataclass(frozen=True)
+class FlagQueue:
+    """The flag queue page: the filtered flags and what its filters offer."""
+
+    flags: QuerySet[Flag]
+    criteria: QuerySet[Criterion]
+    rater_names: list[str]
+
+
+def flag_queue_get(
+    *, client: Client, reason: str | None, rater: str | None, criterion: int | str | None, status: str | None
+) -> FlagQueue:
+    """Flags as `flag_list` filters them (with their creatives), the rubric, and the raters with stats."""
+    flags = flag_list(client=client, reason=reason, rater=rater, criterion=criterion, status=status)
+    return FlagQueue(
+        flags=flags.select_related("creative"),
+        criteria=criterion_list(client=client),
+        rater_names=rater_username_list(client=client),
+    )
+
+
+def rater_username_list(*, client: Client) -> list[str]:
+    """Usernames of the raters the checker has statistics for, alphabetically."""
+    rows = RaterStats.objects.filter(client=client).order_by("rater__username")
+    return list(rows.values_list("rater__username", flat=True))
+
+
+@dataclass(frozen=True)
+class ReviewDashboard:
+    """The quality dashboard: stored agreement and counts, the rater table, recent rater decisions."""
+
+    summary: QualitySummary
+    raters: QuerySet[RaterStats]
+    rater_decisions: list[ReviewDecision]
+
+
+def review_dashboard_get(*, client: Client, sort: str = "-reliability", decisions: int = 10) -> ReviewDashboard:
+    """Everything the dashboard shows, read from what the last quality run stored."""
+    return ReviewDashboard(
+        summary=quality_summary_get(client=client),
+        raters=rater_stats_list(client=client, sort=sort),
+        rater_decisions=rater_decisions_list(client=client, limit=decisions),
+    )
+
+
+def quality_run_active(*, client: Client) -> QualityRun | None:
+    """The client's queued or running quality run, if any."""
+    active = [QualityRun.Status.QUEUED, QualityRun.Status.RUNNING]
+    return QualityRun.objects.filter(client=client, status__in=active).first()
+
+
 @dataclass(frozen=True)
 class CreativeReview:
     """Everything the item page shows about one creative."""
@@ -135,7 +195,7 @@ class CreativeReview:
 
 def creative_review_get(*, client: Client, creative_id: int) -> CreativeReview:
     """A creative of this client with every rating, its scores and flags, consensus and decision log."""
-    creative = get_object_or_404(Creative, client=client, id=creative_id)
+    creative = creative_get(client=client, creative_id=creative_id)
     ratings = list(
         Rating.objects.filter(client=client, creative=creative)
         .select_related("rater")

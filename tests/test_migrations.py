@@ -166,3 +166,22 @@ def test_model_metrics_keyed_by_criterion_name_are_keyed_by_id_after_migrating_a
         assert back.get_model("training", "TrainingRun").objects.get().metrics == _name_keyed_metrics()
     finally:
         _migrate(latest)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_client_settings_outside_the_new_ranges_are_moved_into_them_and_the_migration_reverses():
+    latest = _latest()
+    before = [("feedback", "0007_audit_events")]
+    try:
+        old = _migrate(before)
+        client = old.get_model("feedback", "Client").objects.create(
+            slug="wide", name="Wide", overlap=50, repeat_rate=0.9, gold_rate=0.4, lease_seconds=5, retrain_threshold=0
+        )
+        new = _migrate(latest)
+        moved = new.get_model("feedback", "Client").objects.get(id=client.id)
+        settings = (moved.overlap, moved.repeat_rate, moved.gold_rate, moved.lease_seconds, moved.retrain_threshold)
+        assert settings == (20, 0.5, 0.0, 10, 1)
+        back = _migrate(before)
+        assert back.get_model("feedback", "Client").objects.get(id=client.id).overlap == 20
+    finally:
+        _migrate(latest)

@@ -1,8 +1,16 @@
 """Reads of the training domain, always scoped to one client."""
+from dataclasses import dataclass
+
+from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 
+from feedback.errors import NotFound
 from feedback.models import Client
+from feedback.selectors import criterion_list
 from training.models import ModelVersion, TrainingRun
+
+# The overview page lists this many of the newest runs and versions.
+OVERVIEW_ROWS = 20
 
 
 def training_run_list(*, client: Client) -> QuerySet[TrainingRun]:
@@ -10,11 +18,64 @@ def training_run_list(*, client: Client) -> QuerySet[TrainingRun]:
     return TrainingRun.objects.filter(client=client).select_related("requested_by", "model_version")
 
 
+def training_run_get(*, client: Client, run_id: int) -> TrainingRun:
+    """One run of the client; NotFound otherwise."""
+    run = training_run_list(client=client).filter(id=run_id).first()
+    if run is None:
+        raise NotFound("No such training run.")
+    return run
+
+
 def model_version_list(*, client: Client) -> QuerySet[ModelVersion]:
     """The client's model versions, newest first."""
     return ModelVersion.objects.filter(client=client).order_by("-version")
 
 
+def model_version_get(*, client: Client, version: int) -> ModelVersion:
+    """One model version of the client by its number; NotFound otherwise."""
+    model = model_version_list(client=client).filter(version=version).first()
+    if model is None:
+        raise NotFound("No such model version.")
+    return model
+
+
 def model_version_active(*, client: Client) -> ModelVersion | None:
     """The client's active model version, if any."""
     return ModelVersion.objects.filter(client=client, is_active=True).first()
+
+
+@dataclass(frozen=True)
+class TrainingOverview:
+    """The newest runs and versions of a client's model, and the active version."""
+
+    runs: list[TrainingRun]
+    versions: list[ModelVersion]
+    active: ModelVersion | None
+
+
+def training_overview_get(*, client: Client) -> TrainingOverview:
+    """What the training overview lists: the newest runs and versions, and which version is active."""
+    return TrainingOverview(
+        runs=list(training_run_list(client=client)[:OVERVIEW_ROWS]),
+        versions=list(model_version_list(client=client)[:OVERVIEW_ROWS]),
+        active=model_version_active(client=client),
+    )
+
+
+@dataclass(frozen=True)
+class ModelCard:
+    """A model version as its card shows it, from what was stored when it was trained."""
+
+    model: ModelVersion
+    artifact_present: bool
+    criterion_names: dict[str, str]  # current names by criterion id (metrics are keyed by id)
+
+
+def model_card_get(*, client: Client, version: int) -> ModelCard:
+    """A model version, whether its checkpoint is in storage, and the criteria's current names.
+
+    The checkpoint itself is never opened: a page shows stored facts, it does not deserialise a model.
+    """
+    model = model_version_get(client=client, version=version)
+    names = {str(cid): name for cid, name in criterion_list(client=client).values_list("id", "name")}
+    return ModelCard(model, bool(model.artifact) and default_storage.exists(model.artifact), names)

@@ -1,5 +1,4 @@
 """Rating-queue API: next item under a lease, skip, progress, undo, and managers' gold references."""
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
@@ -8,8 +7,8 @@ from rest_framework.views import APIView
 
 from feedback.api import queue_serializers as s
 from feedback.api.tenancy import ClientScopedMixin
-from feedback.models import Creative, Role
-from feedback.selectors import QUEUE_COUNT_CAP, gold_reference_scores, rater_progress
+from feedback.models import Role
+from feedback.selectors import QUEUE_COUNT_CAP, creative_get, gold_reference_scores, rater_progress
 from feedback.services.assignment import queue_next_for_rater, queue_skip
 from feedback.services.gold import gold_clear, gold_set
 from feedback.services.ratings import rating_undo
@@ -74,12 +73,12 @@ class GoldView(ClientScopedMixin, APIView):
 
     @extend_schema(responses=s.GoldSerializer)
     def get(self, request, client_slug, pk):
-        creative = self._creative(pk)
+        creative = creative_get(client=self.client, creative_id=pk)
         return Response({"creative": creative.id, "scores": gold_reference_scores(creative=creative)})
 
     @extend_schema(request=s.GoldSerializer, responses=s.GoldSerializer)
     def put(self, request, client_slug, pk):
-        creative = self._creative(pk)
+        creative = creative_get(client=self.client, creative_id=pk)
         form = s.GoldSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         values = gold_set(client=self.client, creative=creative, scores=form.validated_data["scores"], by=request.user)
@@ -89,11 +88,8 @@ class GoldView(ClientScopedMixin, APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request, client_slug, pk):
-        gold_clear(client=self.client, creative=self._creative(pk))
+        gold_clear(client=self.client, creative=creative_get(client=self.client, creative_id=pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-    def _creative(self, pk) -> Creative:
-        return get_object_or_404(Creative.objects.filter(client=self.client), pk=pk)
 
 
 def _id_list(text: str) -> list[int]:

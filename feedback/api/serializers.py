@@ -22,6 +22,24 @@ class ClientSerializer(serializers.ModelSerializer):
         return self.context["roles"][client.id]
 
 
+def _setting_help(name: str) -> str:
+    return str(Client._meta.get_field(name).help_text)
+
+
+class ClientSettingsUpdateSerializer(serializers.Serializer):
+    """What a manager may change: only the types are checked here; the allowed ranges are the model's.
+
+    (`client_settings_update` validates with the model's `full_clean()`, so each range is declared
+    once, in `feedback.models.CLIENT_SETTING_RANGES`, and a 400 names the field and its range.)
+    """
+
+    overlap = serializers.IntegerField(required=False, help_text=_setting_help("overlap"))
+    repeat_rate = serializers.FloatField(required=False, help_text=_setting_help("repeat_rate"))
+    gold_rate = serializers.FloatField(required=False, help_text=_setting_help("gold_rate"))
+    lease_seconds = serializers.IntegerField(required=False, help_text=_setting_help("lease_seconds"))
+    retrain_threshold = serializers.IntegerField(required=False, help_text=_setting_help("retrain_threshold"))
+
+
 class CreativeSerializer(serializers.ModelSerializer):
     image = serializers.SerializerMethodField()
     thumbnail = serializers.SerializerMethodField()

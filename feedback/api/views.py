@@ -1,7 +1,6 @@
 """API views: parse, call one service or selector, shape the answer."""
 import django_filters
-from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404
+from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -14,10 +13,12 @@ from feedback.api.tenancy import ClientScopedMixin
 from feedback.models import Creative, Rating, Role
 from feedback.selectors import (
     client_list_for_user,
+    creative_file_get,
     creative_filter_tag,
     creative_list,
     criterion_list,
     gold_reference_scores,
+    rating_get,
     rating_list,
 )
 from feedback.services.creatives import (
@@ -29,6 +30,7 @@ from feedback.services.creatives import (
 )
 from feedback.services.ratings import RatingInput, rating_create
 from feedback.services.rubric import criterion_create, criterion_update
+from feedback.services.tenancy import client_settings_update
 
 
 class ClientViewSet(viewsets.GenericViewSet):
@@ -54,17 +56,16 @@ class ClientSettingsView(ClientScopedMixin, viewsets.GenericViewSet):
     def retrieve(self, request, client_slug):
         return Response(self._serialize())
 
+    @extend_schema(request=s.ClientSettingsUpdateSerializer, responses=s.ClientSerializer)
     def partial_update(self, request, client_slug):
-        serializer = s.ClientSerializer(self.client, data=request.data, partial=True, context=self._context())
-        serializer.is_valid(raise_exception=True)
-        serializer.save()
+        form = s.ClientSettingsUpdateSerializer(data=request.data, partial=True)
+        form.is_valid(raise_exception=True)
+        self.client = client_settings_update(client=self.client, actor=request.user, **form.validated_data)
         return Response(self._serialize())
 
-    def _context(self):
-        return {"roles": {self.client.id: self.membership.role}, "request": self.request}
-
     def _serialize(self):
-        return s.ClientSerializer(self.client, context=self._context()).data
+        context = {"roles": {self.client.id: self.membership.role}, "request": self.request}
+        return s.ClientSerializer(self.client, context=context).data
 
 
 class CreativeFilter(django_filters.FilterSet):
@@ -148,12 +149,7 @@ class CreativeFileView(ClientScopedMixin, APIView):
 
     @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY})
     def get(self, request, client_slug: str, creative_id: int, variant: str):
-        creative = get_object_or_404(
-            Creative.objects.only("image", "thumbnail"), client=self.client, id=creative_id
-        )
-        field = {"image": creative.image, "thumbnail": creative.thumbnail}.get(variant)
-        if not field:
-            raise Http404("No such file.")
+        field = creative_file_get(client=self.client, creative_id=creative_id, variant=variant)
         response = FileResponse(field.open("rb"))
         response["Cache-Control"] = "private, max-age=86400"
         response["X-Content-Type-Options"] = "nosniff"
@@ -214,7 +210,8 @@ class RatingViewSet(ClientScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
                 duration_ms=data.get("duration_ms"), shown_at=data.get("shown_at"),
             ),
         )
-        rating = get_object_or_404(self.get_queryset(), pk=rating.pk) if not created else rating
+        if not created:
+            rating = rating_get(client=self.client, membership=self.membership, rating_id=rating.pk)
         body = s.RatingSerializer(rating).data
         if rating.kind == Rating.Kind.CALIBRATION:
             # Calibration teaches the scale: the rater sees the manager's reference right after rating.

@@ -21,6 +21,7 @@ from jobs.contract import QUALITY_RUN
 from jobs.lifecycle import run_request
 
 UNDO_WINDOW = timedelta(seconds=60)
+MAX_LISTED_ERRORS = 10
 
 
 @dataclass(frozen=True)
@@ -163,7 +164,11 @@ def scores_validate(criteria: list[Criterion], scores: dict[str, int]) -> dict[i
     if not criteria:
         raise ValidationError({"scores": ["This client has no active criteria to rate."]})
     by_id = {str(criterion.id): criterion for criterion in criteria}
-    errors = [f"Unknown or inactive criterion: {key}." for key in scores if str(key) not in by_id]
+    unknown = [str(key) for key in scores if str(key) not in by_id]
+    # Keys are the caller's text: shown ASCII-escaped and only the first few, so the answer stays short.
+    errors = [f"Unknown or inactive criterion: {ascii(key[:20])[1:-1]}." for key in unknown[:MAX_LISTED_ERRORS]]
+    if len(unknown) > MAX_LISTED_ERRORS:
+        errors.append(f"... and {len(unknown) - MAX_LISTED_ERRORS} more unknown criteria.")
     errors += [f"Missing score for criterion {c.id} ({c.name})." for c in criteria if str(c.id) not in map(str, scores)]
     values = {}
     for key, value in scores.items():

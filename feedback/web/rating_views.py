@@ -3,21 +3,28 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from feedback.models import Creative, Role
-from feedback.selectors import QUEUE_COUNT_CAP, criterion_list, gold_reference_scores, rater_progress
+from feedback.models import Role
+from feedback.selectors import (
+    QUEUE_COUNT_CAP,
+    client_membership_require,
+    creative_get,
+    creative_list_newest,
+    criterion_list,
+    gold_reference_scores,
+    rater_progress,
+)
 from feedback.services.gold import gold_clear, gold_set
 from feedback.services.ratings import UNDO_WINDOW
-from feedback.web.access import client_for_page
 
 
 @login_required
 @require_GET
 def rate(request, client_slug: str):
     """One creative at a time; the page's script drives the queue API with the session."""
-    client, membership = client_for_page(user=request.user, slug=client_slug)
+    client, membership = client_membership_require(user=request.user, slug=client_slug)
     criteria = [
         {"id": c.id, "name": c.name, "question": c.question, "min": c.scale_min, "max": c.scale_max,
          "points": [(p, c.anchors.get(str(p), "")) for p in range(c.scale_min, c.scale_max + 1)]}
@@ -41,11 +48,8 @@ def rate(request, client_slug: str):
 @require_GET
 def creative_list_page(request, client_slug: str):
     """Managers: the client's creatives, gold ones marked, newest first."""
-    client, _ = client_for_page(user=request.user, slug=client_slug, minimum_role=Role.MANAGER)
-    queryset = Creative.objects.filter(client=client).order_by("-id").only(
-        "id", "external_id", "headline", "archived", "is_gold", "normal_rating_count"
-    )
-    page = Paginator(queryset, 50).get_page(request.GET.get("page"))
+    client, _ = client_membership_require(user=request.user, slug=client_slug, minimum_role=Role.MANAGER)
+    page = Paginator(creative_list_newest(client=client), 50).get_page(request.GET.get("page"))
     return render(request, "feedback/creative_list.html", {"client": client, "page": page})
 
 
@@ -53,8 +57,8 @@ def creative_list_page(request, client_slug: str):
 @require_http_methods(["GET", "POST"])
 def creative_detail(request, client_slug: str, creative_id: int):
     """Managers: one creative, and a form to set (or remove) its gold reference scores."""
-    client, _ = client_for_page(user=request.user, slug=client_slug, minimum_role=Role.MANAGER)
-    creative = get_object_or_404(Creative, client=client, id=creative_id)
+    client, _ = client_membership_require(user=request.user, slug=client_slug, minimum_role=Role.MANAGER)
+    creative = creative_get(client=client, creative_id=creative_id)
     criteria = list(criterion_list(client=client, active_only=True))
     errors = []
     if request.method == "POST":

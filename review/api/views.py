@@ -6,9 +6,7 @@ import csv
 import io
 import json
 
-from django.contrib.auth import get_user_model
 from django.http import StreamingHttpResponse
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import renderers, status
 from rest_framework.generics import ListAPIView
@@ -17,12 +15,14 @@ from rest_framework.views import APIView
 
 from feedback.api.tenancy import ClientScopedMixin
 from feedback.models import Role
+from feedback.selectors import client_user_get
 from review.api import serializers as s
-from review.models import Flag, QualityRun
 from review.selectors import (
     EXPORT_FIELDS,
     clean_labels_export,
+    flag_get,
     flag_list,
+    quality_run_active,
     quality_summary_get,
     rater_stats_list,
 )
@@ -50,9 +50,7 @@ class QualityRecomputeView(ReviewerEndpoint, APIView):
     @extend_schema(request=None, responses={202: dict})
     def post(self, request, client_slug):
         queued = quality_request(client_id=self.client.id)
-        active = QualityRun.objects.filter(
-            client=self.client, status__in=[QualityRun.Status.QUEUED, QualityRun.Status.RUNNING]
-        ).first()
+        active = quality_run_active(client=self.client)
         body = {"queued": queued, "run": s.QualityRunSerializer(active).data if active else None}
         return Response(body, status=status.HTTP_202_ACCEPTED)
 
@@ -75,7 +73,7 @@ class RaterDecisionView(ReviewerEndpoint, APIView):
     def post(self, request, client_slug, username, decision):
         form = s.NoteSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        rater = get_object_or_404(get_user_model(), username=username)
+        rater = client_user_get(client=self.client, username=username)
         service = rater_exclude if decision == "exclude" else rater_include
         service(client=self.client, actor=request.user, rater_id=rater.id, note=form.validated_data["note"])
         return Response({"rater": username, "excluded": decision == "exclude"})
@@ -101,14 +99,14 @@ class FlagDecisionView(ReviewerEndpoint, APIView):
 
     @extend_schema(request=s.NoteSerializer, responses=s.FlagSerializer)
     def post(self, request, client_slug, pk, decision):
-        flag = get_object_or_404(Flag, client=self.client, id=pk)
+        flag = flag_get(client=self.client, flag_id=pk)
         form = s.NoteSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         flags_decide(
             client=self.client, actor=request.user, flag_ids=[flag.id], action=decision,
             note=form.validated_data["note"],
         )
-        return Response(s.FlagSerializer(flag_list(client=self.client).get(id=flag.id)).data)
+        return Response(s.FlagSerializer(flag_get(client=self.client, flag_id=flag.id)).data)
 
 
 class FlagBulkDecisionView(ReviewerEndpoint, APIView):

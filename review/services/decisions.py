@@ -8,9 +8,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
-from django.http import Http404
 from django.utils import timezone
 
+from feedback.errors import NotFound
 from feedback.models import Client, Creative, Membership, Rating
 from review.models import Flag, RaterExclusion, ReviewDecision
 from review.services.recompute import quality_request
@@ -110,7 +110,7 @@ def creative_request_more(
     if not 1 <= extra <= 10:
         raise ValidationError({"extra": ["Ask for 1 to 10 more ratings at a time."]})
     if not Creative.objects.filter(client=client, id=creative_id).update(extra_overlap=F("extra_overlap") + extra):
-        raise Http404("No such creative.")
+        raise NotFound("No such creative.")
     ReviewDecision.objects.create(
         client=client, actor=actor, action=Action.REQUEST_MORE, creative_id=creative_id, note=note or f"+{extra}"
     )
@@ -123,7 +123,7 @@ def _member_rater(*, client: Client, rater_id: int) -> None:
         or Rating.objects.filter(client=client, rater_id=rater_id).exists()
     )
     if not known:
-        raise Http404("No such rater in this client.")
+        raise NotFound("No such rater in this client.")
 
 
 def _request_recompute(client: Client) -> None:

@@ -4,26 +4,18 @@ Views are thin: resolve the client through membership (404 for strangers, 403 be
 call one selector or service, render. Actions are POST forms with CSRF, then redirect.
 """
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from feedback.models import Criterion, Role
-from feedback.web.access import client_for_page
-from review.models import Flag, RaterStats
+from feedback.models import Role
+from feedback.selectors import client_membership_require, client_user_get
+from review.models import Flag
 from review.quality import REASONS
-from review.selectors import (
-    RATER_SORTS,
-    creative_review_get,
-    flag_list,
-    quality_summary_get,
-    rater_decisions_list,
-    rater_stats_list,
-)
+from review.selectors import RATER_SORTS, creative_review_get, flag_queue_get, review_dashboard_get
 from review.services.decisions import (
     creative_request_more,
     flags_decide,
@@ -38,7 +30,7 @@ FLAGS_PER_PAGE = 50
 
 
 def _reviewer_client(request, client_slug: str):
-    return client_for_page(user=request.user, slug=client_slug, minimum_role=Role.REVIEWER)
+    return client_membership_require(user=request.user, slug=client_slug, minimum_role=Role.REVIEWER)
 
 
 RATER_SORT_LABELS = {
@@ -53,14 +45,14 @@ RATER_SORT_LABELS = {
 def dashboard(request, client_slug: str):
     """Alpha per criterion with its weekly trend, label counts by status, sortable rater table."""
     client, membership = _reviewer_client(request, client_slug)
-    summary = quality_summary_get(client=client)
     sort = request.GET.get("sort", "-reliability")
-    charts = [(row, alpha_trend_chart(row.weeks)) for row in summary.criteria]
+    page = review_dashboard_get(client=client, sort=sort)
+    charts = [(row, alpha_trend_chart(row.weeks)) for row in page.summary.criteria]
     context = {
-        "client": client, "membership": membership, "summary": summary, "charts": charts,
-        "raters": rater_stats_list(client=client, sort=sort), "sort": sort,
+        "client": client, "membership": membership, "summary": page.summary, "charts": charts,
+        "raters": page.raters, "sort": sort,
         "sorts": [(field, RATER_SORT_LABELS[field]) for field in RATER_SORTS],
-        "rater_decisions": rater_decisions_list(client=client, limit=10),
+        "rater_decisions": page.rater_decisions,
     }
     return render(request, "review/dashboard.html", context)
 
@@ -78,17 +70,14 @@ def flag_queue(request, client_slug: str):
     }
     criterion = filters["criterion"] if filters["criterion"].isdigit() else None
     status = filters["status"] if filters["status"] in Flag.Status.values else None
-    queryset = flag_list(
+    queue = flag_queue_get(
         client=client, reason=filters["reason"] or None, rater=filters["rater"] or None, criterion=criterion,
         status=status,
-    ).select_related("creative")
-    page = Paginator(queryset, FLAGS_PER_PAGE).get_page(request.GET.get("page"))
+    )
+    page = Paginator(queue.flags, FLAGS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "client": client, "membership": membership, "page": page, "filters": filters, "reasons": REASONS,
-        "statuses": Flag.Status.values, "criteria": Criterion.objects.filter(client=client).order_by("order", "id"),
-        "rater_names": RaterStats.objects.filter(client=client).order_by("rater__username").values_list(
-            "rater__username", flat=True
-        ),
+        "statuses": Flag.Status.values, "criteria": queue.criteria, "rater_names": queue.rater_names,
         "query": request.GET.urlencode(),
     }
     return render(request, "review/flags.html", context)
@@ -157,7 +146,7 @@ def item_request_more(request, client_slug: str, creative_id: int):
 def rater_decide(request, client_slug: str, username: str):
     """Exclude a rater (all their labels rejected) or include them again."""
     client, _ = _reviewer_client(request, client_slug)
-    rater = get_object_or_404(get_user_model(), username=username)
+    rater = client_user_get(client=client, username=username)
     if request.POST.get("action") == "include":
         rater_include(client=client, actor=request.user, rater_id=rater.id)
         messages.success(request, f"{username} is included again; their labels go back to the checker.")

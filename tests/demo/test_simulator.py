@@ -1,7 +1,6 @@
 """Tests for the demo simulator: known truth, simulated raters and rendered creatives."""
 
 import io
-import time
 from collections import Counter
 
 import numpy as np
@@ -190,12 +189,10 @@ def test_copy_is_deterministic_and_follows_the_length():
     assert len(long.body) > len(short.body)
 
 
-def test_rating_matrix_has_a_million_labels_in_under_two_seconds():
-    started = time.perf_counter()
+def test_rating_matrix_of_a_million_labels_has_consistent_columns():
+    # How fast it is made is measured by bench/bench_quality_core.py.
     table = simulate_rating_matrix(50_000, 40, 3, overlap=20 / 3, seed=0)
-    elapsed = time.perf_counter() - started
     assert 990_000 <= len(table) <= 1_010_000
-    assert elapsed < 2.0
     assert table.true_scores.shape == (50_000, 3)
     assert {len(table.item), len(table.rater), len(table.criterion), len(table.duration_ms),
             len(table.noisy)} == {len(table)}

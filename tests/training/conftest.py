@@ -4,7 +4,7 @@ import json
 import pytest
 
 from tests.factories import ClientFactory, CreativeFactory, CriterionFactory, MembershipFactory, UserFactory
-from tests.training.service.labelled import label_creatives
+from tests.training.services.labelled import label_creatives
 
 TINY = {"hidden": 32, "max_epochs": 60, "patience": 8, "batch_size": 32, "learning_curve_fractions": [0.5],
         "oof_folds": 2, "mc_samples": 5}

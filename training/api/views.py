@@ -10,9 +10,8 @@ from feedback.models import Role
 from feedback.selectors import criterion_list
 from training.api import serializers as s
 from training.selectors import model_version_list, training_run_list
-from training.services.artifacts import ArtifactError
 from training.services.runs import training_run_cancel, training_run_request
-from training.services.scoring import NoActiveModel, score_creatives
+from training.services.scoring import score_creatives
 
 
 class TrainingRunViewSet(ClientScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -59,7 +58,10 @@ class ModelVersionViewSet(ClientScopedMixin, mixins.ListModelMixin, mixins.Retri
 
 class ScoreView(ClientScopedMixin, APIView):
     """Score creatives with the active model: mean and spread per criterion, keyed by its current name
-    in `scores` and by its id in `scores_by_id` (reviewers and up)."""
+    in `scores` and by its id in `scores_by_id` (reviewers and up).
+
+    No active model answers 409 and a missing model file 503 (domain errors, mapped by the API's handler).
+    """
 
     minimum_role = Role.REVIEWER
 
@@ -67,12 +69,7 @@ class ScoreView(ClientScopedMixin, APIView):
     def post(self, request, client_slug):
         form = s.ScoreRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        try:
-            version, results = score_creatives(client=self.client, creative_ids=form.validated_data["creatives"])
-        except NoActiveModel as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
-        except ArtifactError as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        version, results = score_creatives(client=self.client, creative_ids=form.validated_data["creatives"])
         return Response({"model_version": version.version, "results": results})
 
 

@@ -4,13 +4,14 @@ import os
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
+from feedback.errors import Unavailable
 from feedback.selectors import criterion_list
 from training.ml import Checkpoint, CheckpointError, load_checkpoint
 from training.models import ModelVersion
 
 
-class ArtifactError(Exception):
-    """A model's checkpoint is missing or unreadable; pages and the API show this, never crash."""
+class ArtifactError(Unavailable):
+    """A model's checkpoint is missing or unreadable; pages and the API show this (503), never crash."""
 
 
 def artifact_name(*, client_id: int, version: int) -> str:

@@ -7,6 +7,7 @@ import threading
 
 from django.core.exceptions import ValidationError
 
+from feedback.errors import Conflict
 from feedback.models import Client
 from feedback.selectors import creative_feature_rows, criterion_list
 from feedback.services.predictions import PredictionInput, predictions_upsert
@@ -20,8 +21,8 @@ _loaded: dict[tuple[int, str], Checkpoint] = {}
 _lock = threading.Lock()
 
 
-class NoActiveModel(Exception):
-    """The client has no promoted model yet."""
+class NoActiveModel(Conflict):
+    """The client has no promoted model yet (409 at the edges)."""
 
 
 def score_creatives(*, client: Client, creative_ids: list[int]) -> tuple[ModelVersion, list[dict]]:

@@ -2,14 +2,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from feedback.models import CreativePrediction, Role
-from feedback.selectors import creative_list, criterion_list
-from feedback.web.access import client_for_page
-from training.selectors import model_version_active, model_version_list, training_run_list
-from training.services.artifacts import ArtifactError, artifact_load
+from feedback.models import Role
+from feedback.selectors import client_membership_require, creative_get, creative_prediction_list
+from training.selectors import model_card_get, training_overview_get, training_run_get
 from training.services.runs import new_clean_examples, training_run_cancel, training_run_request
 
 
@@ -17,11 +15,13 @@ from training.services.runs import new_clean_examples, training_run_cancel, trai
 @require_GET
 def overview(request, client_slug: str):
     """Runs, versions and how close the next automatic retrain is."""
-    client, membership = client_for_page(user=request.user, slug=client_slug, minimum_role=Role.REVIEWER)
+    client, membership = client_membership_require(user=request.user, slug=client_slug, minimum_role=Role.REVIEWER)
+    overview = training_overview_get(client=client)
     context = {
         "client": client, "can_manage": membership.has_role(Role.MANAGER),
-        "runs": training_run_list(client=client)[:20], "versions": model_version_list(client=client)[:20],
-        "new_examples": new_clean_examples(client=client), "active": model_version_active(client=client),
+        "runs": overview.runs, "versions": overview.versions, "active": overview.active,
+        # A read that lives with the run lifecycle (training/services/runs.py), which decides retrains by it.
+        "new_examples": new_clean_examples(client=client),
     }
     return render(request, "training/overview.html", context)
 
@@ -30,7 +30,7 @@ def overview(request, client_slug: str):
 @require_POST
 def run_start(request, client_slug: str):
     """Managers start a run; an existing queued or running run is shown instead."""
-    client, _ = client_for_page(user=request.user, slug=client_slug, minimum_role=Role.MANAGER)
+    client, _ = client_membership_require(user=request.user, slug=client_slug, minimum_role=Role.MANAGER)
     run = training_run_request(client=client, requested_by=request.user, trigger="manual")
     return redirect("training-run", client_slug=client.slug, run_id=run.id)
 
@@ -38,9 +38,11 @@ def run_start(request, client_slug: str):
 @login_required
 @require_POST
 def run_cancel(request, client_slug: str, run_id: int):
-    client, _ = client_for_page(user=request.user, slug=client_slug, minimum_role=Role.MANAGER)
+    """Managers cancel a queued or running run; a finished one says why it cannot be."""
+    client, _ = client_membership_require(user=request.user, slug=client_slug, minimum_role=Role.MANAGER)
+    run = training_run_get(client=client, run_id=run_id)
     try:
-        training_run_cancel(run=get_object_or_404(training_run_list(client=client), id=run_id))
+        training_run_cancel(run=run)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("training-run", client_slug=client.slug, run_id=run_id)
@@ -50,8 +52,8 @@ def run_cancel(request, client_slug: str, run_id: int):
 @require_GET
 def run_detail(request, client_slug: str, run_id: int):
     """State, epoch and the loss curve, refreshed in place from the run API every 2 s."""
-    client, membership = client_for_page(user=request.user, slug=client_slug, minimum_role=Role.REVIEWER)
-    run = get_object_or_404(training_run_list(client=client), id=run_id)
+    client, membership = client_membership_require(user=request.user, slug=client_slug, minimum_role=Role.REVIEWER)
+    run = training_run_get(client=client, run_id=run_id)
     return render(request, "training/run.html", {"client": client, "run": run,
                                                   "can_manage": membership.has_role(Role.MANAGER)})
 
@@ -59,19 +61,13 @@ def run_detail(request, client_slug: str, run_id: int):
 @login_required
 @require_GET
 def model_card(request, client_slug: str, version: int):
-    """What the model was trained on, how well it does, and what better would take."""
-    client, _ = client_for_page(user=request.user, slug=client_slug, minimum_role=Role.REVIEWER)
-    model = get_object_or_404(model_version_list(client=client), version=version)
-    artifact_error = None
-    try:
-        artifact_load(version=model)
-    except ArtifactError as exc:
-        artifact_error = str(exc)
-    names = {str(c.id): c.name for c in criterion_list(client=client)}
-    snapshot = model.dataset_snapshot
+    """What the model was trained on, how well it does, and what better would take: all from stored facts."""
+    client, _ = client_membership_require(user=request.user, slug=client_slug, minimum_role=Role.REVIEWER)
+    card = model_card_get(client=client, version=version)
+    model, names, snapshot = card.model, card.criterion_names, card.model.dataset_snapshot
     return render(request, "training/model_card.html", {
-        "client": client, "model": model, "rows": _metric_rows(model.metrics, names), "artifact_error": artifact_error,
-        "curve_points": _curve_points(model.learning_curve),
+        "client": client, "model": model, "rows": _metric_rows(model.metrics, names),
+        "artifact_present": card.artifact_present, "curve_points": _curve_points(model.learning_curve),
         "criteria": [_name(names, key) for key in snapshot.get("criteria", [])],
         "agreement": [(_name(names, key), alpha) for key, alpha in (snapshot.get("agreement") or {}).items()],
     })
@@ -81,10 +77,9 @@ def model_card(request, client_slug: str, version: int):
 @require_GET
 def creative_scores(request, client_slug: str, creative_id: int):
     """The stored model predictions of one creative."""
-    client, _ = client_for_page(user=request.user, slug=client_slug, minimum_role=Role.REVIEWER)
-    creative = get_object_or_404(creative_list(client=client), id=creative_id)
-    predictions = CreativePrediction.objects.filter(creative=creative).select_related("criterion").order_by(
-        "criterion__order", "out_of_fold")
+    client, _ = client_membership_require(user=request.user, slug=client_slug, minimum_role=Role.REVIEWER)
+    creative = creative_get(client=client, creative_id=creative_id)
+    predictions = creative_prediction_list(client=client, creative=creative)
     return render(request, "training/creative_scores.html",
                   {"client": client, "creative": creative, "predictions": predictions})
 

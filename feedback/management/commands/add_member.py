@@ -1,7 +1,10 @@
 """manage.py add_member <client-slug> <username> <role> [--password P] — give someone a role."""
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from feedback.models import Client, Role
+from feedback.errors import NotFound
+from feedback.models import Role
+from feedback.selectors import client_get
 from feedback.services.tenancy import membership_set
 
 
@@ -16,11 +19,15 @@ class Command(BaseCommand):
         parser.add_argument("--email", default="")
 
     def handle(self, *args, client_slug, username, role, password, email, **options):
-        client = Client.objects.filter(slug=client_slug).first()
-        if client is None:
-            raise CommandError(f"No client with slug {client_slug!r}. Create it with create_client first.")
-        membership, created = membership_set(
-            client=client, username=username, role=role, password=password, email=email
-        )
+        try:
+            client = client_get(slug=client_slug)
+        except NotFound as exc:
+            raise CommandError(f"{exc} Create it with create_client first.") from exc
+        try:
+            membership, created = membership_set(
+                client=client, username=username, role=role, password=password, email=email
+            )
+        except ValidationError as exc:
+            raise CommandError("; ".join(exc.messages)) from exc
         verb = "Added" if created else "Updated"
         self.stdout.write(self.style.SUCCESS(f"{verb} {username} as {membership.role} in {client.slug}"))

@@ -9,7 +9,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from feedback.errors import NotFound
 from feedback.models import Client
+from feedback.selectors import client_get
 from feedback.services.creatives import CreativeInput, creative_upsert
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp"}
@@ -41,9 +43,10 @@ class Command(BaseCommand):
         parser.add_argument("--copy", type=Path, help="For a folder: a CSV giving headline/body per external_id")
 
     def handle(self, *args, client_slug, source, copy, **options):
-        client = Client.objects.filter(slug=client_slug).first()
-        if client is None:
-            raise CommandError(f"No client with slug {client_slug!r}.")
+        try:
+            client = client_get(slug=client_slug)
+        except NotFound as exc:
+            raise CommandError(str(exc)) from exc
         if not source.exists():
             raise CommandError(f"{source} does not exist.")
         rows = _rows_from_csv(source) if source.is_file() else _rows_from_folder(source, copy)

@@ -1,7 +1,8 @@
 """manage.py recompute_quality <client-slug> — run the consistency checker now, in this process."""
 from django.core.management.base import BaseCommand, CommandError
 
-from feedback.models import Client
+from feedback.errors import NotFound
+from feedback.selectors import client_get
 from review.services.recompute import quality_recompute
 
 
@@ -12,9 +13,10 @@ class Command(BaseCommand):
         parser.add_argument("client_slug")
 
     def handle(self, *args, client_slug: str, **options):
-        client = Client.objects.filter(slug=client_slug).first()
-        if client is None:
-            raise CommandError(f"No client with slug {client_slug!r}.")
+        try:
+            client = client_get(slug=client_slug)
+        except NotFound as exc:
+            raise CommandError(str(exc)) from exc
         run = quality_recompute(client=client, progress=self.stdout.write)
         if run is not None and run.status == run.Status.SUCCEEDED:
             self.stdout.write(self.style.SUCCESS(f"Quality run {run.id}: {run.n_ratings:,} ratings checked."))

@@ -2,7 +2,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from feedback.models import Client
+from feedback.errors import NotFound
+from feedback.selectors import client_get
 from training.models import TrainingRun
 from training.services.execute import training_run_execute
 from training.services.runs import training_run_request
@@ -16,9 +17,10 @@ class Command(BaseCommand):
         parser.add_argument("--wait", action="store_true", help="Train here (no broker needed) and show epochs.")
 
     def handle(self, *args, client_slug: str, wait: bool, **options):
-        client = Client.objects.filter(slug=client_slug).first()
-        if client is None:
-            raise CommandError(f"No client {client_slug!r}.")
+        try:
+            client = client_get(slug=client_slug)
+        except NotFound as exc:
+            raise CommandError(str(exc)) from exc
         run = training_run_request(client=client, requested_by=None, trigger=TrainingRun.Trigger.MANUAL)
         if not run.was_created:
             self.stdout.write(f"Run #{run.id} is already {run.status}; not starting another.")

@@ -1,7 +1,7 @@
 """Reviewer decisions: audited, scoped to the client, reversible rater exclusion, more ratings."""
 import pytest
-from django.http import Http404
 
+from feedback.errors import NotFound
 from feedback.models import Rating
 from review.models import Flag, RaterExclusion, ReviewDecision
 from review.services.decisions import (
@@ -94,8 +94,8 @@ def test_excluding_twice_is_one_exclusion(tenant):
     assert ReviewDecision.objects.filter(action="exclude_rater").count() == 1
 
 
-def test_excluding_a_stranger_is_404(tenant):
-    with pytest.raises(Http404):
+def test_excluding_a_stranger_is_not_found(tenant):
+    with pytest.raises(NotFound):
         rater_exclude(client=tenant["client"], actor=tenant["reviewer"], rater_id=UserFactory().id)
 
 
@@ -107,7 +107,7 @@ def test_request_more_raises_the_creatives_extra_overlap_and_is_audited(tenant):
     assert ReviewDecision.objects.filter(action="request_more", creative=creative).count() == 2
 
 
-def test_request_more_for_another_clients_creative_is_404(tenant):
+def test_request_more_for_another_clients_creative_is_not_found(tenant):
     foreign = CreativeFactory(client=ClientFactory())
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         creative_request_more(client=tenant["client"], actor=tenant["reviewer"], creative_id=foreign.id)

@@ -11,7 +11,7 @@ import pytest
 from feedback.models import Rating
 from tests.factories import ClientFactory, CreativeFactory, CriterionFactory, MembershipFactory
 from tests.training.conftest import TINY
-from tests.training.service.labelled import label_creatives, true_score
+from tests.training.services.labelled import label_creatives, true_score
 from tests.workers import wait_until
 from training.models import ModelVersion, TrainingRun
 from training.services.runs import training_run_request, training_sweep

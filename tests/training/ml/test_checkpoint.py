@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from ml_synthetic import synthetic_dataset
 
+from tests.training.ml.ml_synthetic import synthetic_dataset
 from training.ml import (
     CheckpointError,
     FeatureSpec,

@@ -1,5 +1,6 @@
-"""Training pages: overview, live run page, model card (also with a broken artifact), creative scores."""
+"""Training pages: overview, live run page, model card (from stored facts, also with a missing file), scores."""
 import pytest
+from django.core.files.storage import default_storage
 from django.test import Client as WebClient
 
 from tests.factories import ClientFactory, MembershipFactory
@@ -31,10 +32,21 @@ def test_overview_run_and_model_pages_render(trained):
     assert card.status_code == 200 and b"Model card" in card.content and b"Learning curve" in card.content
 
 
-def test_model_card_with_a_corrupt_artifact_shows_an_error_not_a_crash(trained):
+def test_model_card_is_rendered_from_stored_facts_without_opening_the_model_file(trained):
+    # Garbage that any attempt to load would refuse: the card shows it is present, nothing more.
     artifact_write(name=ModelVersion.objects.get(client=trained["client"]).artifact, data=b"garbage")
     page = _login(trained["manager"]).get(f"/train/{trained['client'].slug}/models/1/")
-    assert page.status_code == 200 and b"cannot be used" in page.content
+    assert page.status_code == 200 and b"(in storage)" in page.content and b"missing from storage" not in page.content
+
+
+def test_model_card_says_when_the_model_file_is_missing_from_storage(trained):
+    default_storage.delete(ModelVersion.objects.get(client=trained["client"]).artifact)
+    page = _login(trained["manager"]).get(f"/train/{trained['client'].slug}/models/1/")
+    assert page.status_code == 200 and b"missing from storage" in page.content
+
+
+def test_model_card_of_an_unknown_version_is_404(trained):
+    assert _login(trained["manager"]).get(f"/train/{trained['client'].slug}/models/99/").status_code == 404
 
 
 def test_creative_page_shows_stored_predictions(trained):

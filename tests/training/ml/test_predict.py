@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from ml_synthetic import synthetic_dataset
 
+from tests.training.ml.ml_synthetic import synthetic_dataset
 from training.ml import FeatureSpec, TrainConfig, predict, predict_with_uncertainty, train
 
 

@@ -93,6 +93,12 @@ def test_exclude_and_include_a_rater(assessed, api_as):
     assert api.post(_url(assessed, f"raters/{name}/include")).json()["excluded"] is False
 
 
+def test_including_a_rater_of_another_client_answers_404(assessed, api_as):
+    stranger = MembershipFactory(client=ClientFactory(), role="rater").user
+    response = api_as(assessed["reviewer"]).post(_url(assessed, f"raters/{stranger.username}/include"))
+    assert response.status_code == 404 and not ReviewDecision.objects.exists()
+
+
 def test_recompute_is_debounced(assessed, api_as, broker):
     api = api_as(assessed["reviewer"])
     first, second = (api.post(_url(assessed, "quality/recompute/")) for _ in range(2))

@@ -82,7 +82,7 @@ def test_cancel_requested_stops_a_running_run(labelled):
 @pytest.mark.parametrize("n", [3])
 def test_too_few_examples_fail_with_a_clear_error(db, n):
     from tests.factories import ClientFactory, CreativeFactory, CriterionFactory, UserFactory
-    from tests.training.service.labelled import label_creatives
+    from tests.training.services.labelled import label_creatives
 
     client = ClientFactory()
     criteria = [CriterionFactory(client=client)]

@@ -109,3 +109,10 @@ def test_user_text_is_escaped(assessed, client):
     client.force_login(assessed["reviewer"])
     page = client.get(f"/review/{assessed['client'].slug}/items/{creative.id}/").content.decode()
     assert "<script>alert(1)" not in page and "&lt;script&gt;" in page
+
+
+def test_excluding_a_rater_of_another_client_answers_404(assessed, client):
+    stranger = MembershipFactory(client=ClientFactory(), role="rater").user
+    client.force_login(assessed["reviewer"])
+    response = client.post(f"/review/{assessed['client'].slug}/raters/{stranger.username}/", {"action": "exclude"})
+    assert response.status_code == 404 and not ReviewDecision.objects.exists()

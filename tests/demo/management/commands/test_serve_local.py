@@ -11,7 +11,7 @@ import requests
 
 from tests.workers import wait_until
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[4]
 
 
 def _free_port() -> int:

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from feedback.models import Rating
 from tests.factories import CreativeFactory
-from tests.training.service.labelled import label_creatives
+from tests.training.services.labelled import label_creatives
 from training.models import ModelVersion, TrainingRun
 from training.services.execute import training_run_execute
 from training.services.runs import (

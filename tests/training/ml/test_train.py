@@ -5,10 +5,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 import torch
-from ml_synthetic import synthetic_dataset
 
-from training.ml import TrainConfig, evaluate, masked_loss, predict_normalised, train
+from tests.training.ml.ml_synthetic import synthetic_dataset
+from training.ml import TrainConfig, evaluate, masked_loss, predict_normalised, resolve_device, train
+from training.ml.train import validation_split
 
 
 def test_masked_loss_ignores_nan_targets_and_their_gradients() -> None:
@@ -73,9 +75,15 @@ def test_should_stop_cancels_the_run(small_config: TrainConfig) -> None:
     assert seen == [1, 2]
 
 
-def test_result_reports_device_duration_and_throughput(small_config: TrainConfig) -> None:
-    result = train(synthetic_dataset(100), small_config, device="cpu")
-    assert result.device == "cpu"
-    assert result.duration_s > 0
-    assert result.examples_per_s > 0
-    assert len(result.history) == result.epochs_run
+def test_the_model_is_trained_on_the_device_it_reports(small_config: TrainConfig) -> None:
+    result = train(synthetic_dataset(100), small_config)
+    assert result.device == resolve_device(None)
+    assert {p.device.type for p in result.model.parameters()} == {result.device}
+
+
+def test_throughput_counts_training_rows_times_epochs_over_the_duration(small_config: TrainConfig) -> None:
+    dataset = synthetic_dataset(100)
+    result = train(dataset, small_config, device="cpu")
+    n_train = len(validation_split(len(dataset), small_config.val_fraction, small_config.seed)[0])
+    assert result.examples_per_s * result.duration_s == pytest.approx(n_train * result.epochs_run, rel=0.02)
+    assert [epoch.epoch for epoch in result.history] == list(range(1, result.epochs_run + 1))

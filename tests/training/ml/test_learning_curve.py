@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from ml_synthetic import synthetic_dataset
-
+from tests.training.ml.ml_synthetic import synthetic_dataset
 from training.ml import (
     TrainConfig,
     explain_labels_needed,

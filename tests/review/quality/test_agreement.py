@@ -1,6 +1,5 @@
 """Krippendorff's alpha: published example, parity with the `krippendorff` package, wide scales."""
 
-import time
 
 import krippendorff
 import numpy as np
@@ -79,29 +78,9 @@ def _wide_scale_long(n_labels, seed=0):
 
 
 @pytest.mark.parametrize("level", ["ordinal", "interval", "nominal", "ratio"])
-def test_wide_scale_200k_labels_under_a_second(level):
-    units, values = _wide_scale_long(200_000)
-    start = time.perf_counter()
-    alpha = krippendorff_alpha_long(units, values, level=level)
-    assert time.perf_counter() - start < 1.0
-    assert -1.0 <= alpha <= 1.0
-
-
-def test_wide_scale_cost_is_near_linear_in_labels():
-    small, large = _wide_scale_long(50_000), _wide_scale_long(400_000)
-    krippendorff_alpha_long(*small)  # warm-up
-
-    def best_of_three(data):
-        return min(_timed(lambda: krippendorff_alpha_long(*data)) for _ in range(3))
-
-    # 8x the labels must cost well under 8^2 = 64x: allow 20x for log factors and noise.
-    assert best_of_three(large) < 20 * best_of_three(small) + 0.05
-
-
-def _timed(call):
-    start = time.perf_counter()
-    call()
-    return time.perf_counter() - start
+def test_wide_scale_200k_labels_give_an_alpha_in_range(level):
+    # Its speed (and near-linear cost in labels) is measured by bench/bench_quality_core.py.
+    assert -1.0 <= krippendorff_alpha_long(*_wide_scale_long(200_000), level=level) <= 1.0
 
 
 def test_wide_scale_matches_package_on_a_small_sample():

@@ -38,3 +38,15 @@ def test_unknown_role_is_refused():
     call_command("create_client", "acme", "--name", "Acme")
     with pytest.raises(CommandError):
         call_command("add_member", "acme", "maya", "owner")
+
+
+def test_create_client_with_an_out_of_range_setting_is_a_clear_error():
+    with pytest.raises(CommandError, match="between 1 and 20"):
+        call_command("create_client", "acme", "--name", "Acme", "--overlap", "0")
+    assert not Client.objects.filter(slug="acme").exists()
+
+
+def test_add_member_with_an_invalid_username_is_a_clear_error():
+    call_command("create_client", "acme", "--name", "Acme")
+    with pytest.raises(CommandError, match="username"):
+        call_command("add_member", "acme", "not a valid name!", "rater")

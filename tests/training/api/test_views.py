@@ -1,5 +1,6 @@
 """Training API: shapes, tenancy (404 for strangers), roles (403) and authentication (401)."""
 import pytest
+from django.core.files.storage import default_storage
 from rest_framework.test import APIClient
 
 from tests.factories import ClientFactory, MembershipFactory
@@ -57,6 +58,16 @@ def test_scores_without_a_model_answer_409(labelled, api_as):
         _url(labelled["client"], "scores/"), {"creatives": [labelled["creatives"][0].id]}, format="json"
     )
     assert response.status_code == 409
+
+
+def test_scores_with_the_model_file_missing_answer_503(labelled, api_as):
+    run = TrainingRun.objects.create(client=labelled["client"], hyperparameters={**_defaults(), **TINY})
+    training_run_execute(run_id=run.id)
+    default_storage.delete(TrainingRun.objects.get(id=run.id).model_version.artifact)
+    response = api_as(labelled["manager"]).post(
+        _url(labelled["client"], "scores/"), {"creatives": [labelled["creatives"][0].id]}, format="json"
+    )
+    assert response.status_code == 503 and "missing" in response.json()["detail"]
 
 
 def test_manager_cancels_a_queued_run(labelled, api_as):
