@@ -14,6 +14,16 @@ def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Login failures and lockouts (counted in the cache) never carry from one test into another."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def png_bytes():
     """A small real PNG; pass a colour to get distinct content."""
@@ -40,11 +50,11 @@ def api_as():
     """An API client authenticated as the given user (token auth, like outside clients)."""
 
     def make(user) -> APIClient:
-        from rest_framework.authtoken.models import Token
+        from feedback.services.tokens import api_token_issue
 
         api = APIClient()
-        token, _ = Token.objects.get_or_create(user=user)
-        api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _, key = api_token_issue(user=user)
+        api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         return api
 
     return make

@@ -180,7 +180,17 @@ class CriterionViewSet(ClientScopedMixin, mixins.ListModelMixin, mixins.Retrieve
         return Response(self.get_serializer(criterion).data)
 
 
-class RatingFilter(django_filters.FilterSet):
+class OwnRatingFilter(django_filters.FilterSet):
+    """What a rater may filter their own ratings by (not kind: gold items and repeats stay blind)."""
+
+    creative = django_filters.NumberFilter(field_name="creative_id")
+
+    class Meta:
+        model = Rating
+        fields = ["creative", "status"]
+
+
+class RatingFilter(OwnRatingFilter):
     rater = django_filters.CharFilter(field_name="rater__username")
 
     class Meta:
@@ -189,10 +199,14 @@ class RatingFilter(django_filters.FilterSet):
 
 
 class RatingViewSet(ClientScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Ratings: raters submit and see their own; reviewers and managers see all."""
+    """Ratings: raters submit and see their own (kinds blind); reviewers and managers see all."""
 
     serializer_class = s.RatingSerializer
-    filterset_class = RatingFilter
+
+    @property
+    def filterset_class(self):
+        membership = getattr(self, "membership", None)
+        return RatingFilter if membership is not None and membership.has_role(Role.REVIEWER) else OwnRatingFilter
 
     def get_queryset(self):
         return rating_list(client=self.client, membership=self.membership)
@@ -212,7 +226,7 @@ class RatingViewSet(ClientScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
         )
         if not created:
             rating = rating_get(client=self.client, membership=self.membership, rating_id=rating.pk)
-        body = s.RatingSerializer(rating).data
+        body = self.get_serializer(rating).data
         if rating.kind == Rating.Kind.CALIBRATION:
             # Calibration teaches the scale: the rater sees the manager's reference right after rating.
             body["reference"] = gold_reference_scores(creative=rating.creative)

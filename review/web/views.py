@@ -143,10 +143,11 @@ def item_request_more(request, client_slug: str, creative_id: int):
 
 @login_required
 @require_POST
-def rater_decide(request, client_slug: str, username: str):
-    """Exclude a rater (all their labels rejected) or include them again."""
+def rater_decide(request, client_slug: str, rater_id: int):
+    """Exclude a rater (all their labels rejected) or include them again (by id: names may contain anything)."""
     client, _ = _reviewer_client(request, client_slug)
-    rater = client_user_get(client=client, username=username)
+    rater = client_user_get(client=client, user_id=rater_id)
+    username = rater.get_username()
     if request.POST.get("action") == "include":
         rater_include(client=client, actor=request.user, rater_id=rater.id)
         messages.success(request, f"{username} is included again; their labels go back to the checker.")
