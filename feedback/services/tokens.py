@@ -91,6 +91,20 @@ def api_tokens_revoke_for_user(
     return revoked
 
 
+def api_tokens_revoke_selected(*, token_ids: list[int], actor: AbstractBaseUser, ip: str | None = None) -> int:
+    """An agency admin revokes these tokens (reason "admin"); one audit event per token owner."""
+    now = timezone.now()
+    tokens = ApiToken.objects.filter(id__in=token_ids, revoked_at__isnull=True).select_related("user")
+    owners: dict[str, int] = {}
+    for token in tokens:
+        owners[token.user.get_username()] = owners.get(token.user.get_username(), 0) + 1
+    revoked = _revoke(ApiToken.objects.filter(id__in=token_ids), now=now, reason=ApiToken.RevokeReason.ADMIN)
+    for username, count in owners.items():
+        audit_record(action="token.revoked", actor=actor, target=f"user:{username}",
+                     after={"tokens": count, "reason": ApiToken.RevokeReason.ADMIN}, ip=ip)
+    return revoked
+
+
 def _live(*, user: AbstractBaseUser, now):
     return ApiToken.objects.filter(user=user, revoked_at__isnull=True, expires_at__gt=now)
 
