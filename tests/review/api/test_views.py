@@ -190,3 +190,8 @@ def test_csv_export_defuses_spreadsheet_formulas(assessed, api_as):
     creative.save()
     body = b"".join(api_as(assessed["reviewer"]).get(_url(assessed, "labels/export?format=csv")).streaming_content)
     assert b",'=HYPERLINK(1)," in body and b",=HYPERLINK" not in body
+
+
+def test_an_unknown_export_format_is_a_400_naming_the_choices(assessed, api_as):
+    response = api_as(assessed["reviewer"]).get(_url(assessed, "labels/export?format=xml"))
+    assert response.status_code == 400 and "format" in response.json()
