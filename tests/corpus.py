@@ -76,8 +76,8 @@ def build_corpus() -> list[BodyCase]:
     add(BodyCase("hundred_thousand_keys", j, _json({f"k{i}": i for i in range(100_000)})))
     add(BodyCase("hundred_thousand_scores", j, _json({"creative": 1, "scores": {str(i): 3 for i in range(100_000)},
                                                       "client_uuid": "00000000-0000-4000-8000-000000000009"})))
-    add(BodyCase("huge_string_values", j, _json({name: "x" * 2_000_000 for name in ("name", "headline", "note")})))
-    add(BodyCase("huge_key", j, _json({"k" * 1_000_000: 1})))
+    add(BodyCase("huge_string_values", j, _json({name: "x" * 500_000 for name in ("name", "headline", "note")})))
+    add(BodyCase("huge_key", j, _json({"k" * 300_000: 1})))
     add(BodyCase("nan", j, b'{"creative": NaN, "scores": {"1": NaN}, "repeat_rate": NaN, "metadata": {"x": NaN}}'))
     add(BodyCase("infinity", j, b'{"duration_ms": Infinity, "gold_rate": -Infinity, "overlap": 1e999}'))
     add(BodyCase("number_too_long", j, b'{"creative": ' + b"9" * 5000 + b"}"))

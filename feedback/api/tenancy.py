@@ -7,7 +7,7 @@ answers 403.
 """
 import json
 
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler
@@ -59,6 +59,10 @@ def api_exception_handler(exc, context):
     """
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_field_errors(exc))
+    if isinstance(exc, SuspiciousOperation):
+        # Raised while Django reads the body: too many fields or files, or too large. A ParseError in
+        # the API's JSON shape (Django alone would answer its HTML 400 page).
+        exc = _too_large(exc) if isinstance(exc, RequestDataTooBig) else exceptions.ParseError(str(exc))
     if isinstance(exc, Unauthenticated):
         exc = exceptions.AuthenticationFailed(str(exc))
     for kind, code in DOMAIN_STATUS.items():
@@ -71,6 +75,12 @@ def api_exception_handler(exc, context):
     if response is not None and response.data is not None and _json_length(response.data) > MAX_ERROR_BODY:
         response.data = bounded_errors(response.data)
     return response
+
+
+def _too_large(exc: RequestDataTooBig) -> exceptions.APIException:
+    error = exceptions.APIException(detail=str(exc))
+    error.status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    return error
 
 
 def bounded_errors(data):

@@ -13,7 +13,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from feedback.models import Client, Creative, Criterion, Lease, Rating, Score
@@ -115,7 +115,10 @@ def rating_undo(*, client: Client, rater: AbstractBaseUser, rating_id: int) -> L
     if now - rating.submitted_at > UNDO_WINDOW:
         raise ValidationError({"rating": ["Ratings can only be undone within 60 seconds."]})
     if rating.kind == Rating.Kind.NORMAL:
-        Creative.objects.filter(id=rating.creative_id).update(normal_rating_count=F("normal_rating_count") - 1)
+        # Never below zero, even where counts drifted (ratings loaded without normal_rating_counts_refresh).
+        Creative.objects.filter(id=rating.creative_id).update(
+            normal_rating_count=Greatest(F("normal_rating_count") - 1, Value(0))
+        )
     rating.delete()
     transaction.on_commit(lambda: run_request(QUALITY_RUN, client_id=client.id))
     return Lease.objects.create(

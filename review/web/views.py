@@ -5,6 +5,7 @@ call one selector or service, render. Actions are POST forms with CSRF, then red
 """
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -68,6 +69,9 @@ def flag_queue(request, client_slug: str):
         "criterion": request.GET.get("criterion", ""),
         "status": request.GET.get("status", Flag.Status.OPEN),
     }
+    if any("\x00" in value for value in filters.values()):
+        # No stored name holds one, and PostgreSQL refuses them in a query: a 400 (DomainErrorMiddleware).
+        raise ValidationError("Filters may not contain NUL characters.")
     criterion = filters["criterion"] if filters["criterion"].isdigit() else None
     status = filters["status"] if filters["status"] in Flag.Status.values else None
     queue = flag_queue_get(

@@ -37,3 +37,20 @@ def test_an_api_answer_with_thousands_of_bad_items_is_short(tenant, api_as):
         f"/api/v1/clients/{tenant['client'].slug}/flags/bulk/", {"action": "reject", "ids": ids}, format="json"
     )
     assert response.status_code == 400 and len(response.content) <= MAX_ERROR_BODY
+
+
+@pytest.mark.django_db
+def test_too_many_form_fields_is_a_json_400_naming_the_limit(tenant, api_as):
+    response = api_as(tenant["manager"]).post(
+        f"/api/v1/clients/{tenant['client'].slug}/creatives/", {f"f{i}": "v" for i in range(1500)}, format="multipart"
+    )
+    assert response.status_code == 400 and "DATA_UPLOAD_MAX_NUMBER_FIELDS" in response.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_a_body_over_the_size_limit_is_a_json_413(tenant, api_as, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = api_as(tenant["manager"]).post(
+        f"/api/v1/clients/{tenant['client'].slug}/criteria/", {"name": "x" * 5000}, format="json"
+    )
+    assert response.status_code == 413 and "DATA_UPLOAD_MAX_MEMORY_SIZE" in response.json()["detail"]

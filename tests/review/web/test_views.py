@@ -127,3 +127,8 @@ def test_dashboard_renders_when_a_username_holds_a_slash(assessed, client):
     client.force_login(assessed["reviewer"])
     response = client.get(f"/review/{assessed['client'].slug}/")
     assert response.status_code == 200 and f"/raters/{odd.id}/" in response.content.decode()
+
+
+def test_a_nul_character_in_a_flag_filter_is_a_400(assessed, client):
+    client.force_login(assessed["reviewer"])
+    assert client.get(f"/review/{assessed['client'].slug}/flags/?rater=a%00b").status_code == 400
