@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from feedback.api import serializers as s
 from feedback.api.tenancy import ClientScopedMixin
-from feedback.models import Creative, Rating, Role
+from feedback.models import Client, Creative, Criterion, Rating, Role
 from feedback.selectors import (
     client_list_for_user,
     creative_file_get,
@@ -38,6 +38,8 @@ class ClientViewSet(viewsets.GenericViewSet):
 
     serializer_class = s.ClientSerializer
     pagination_class = None
+    # For the schema only; the list is the caller's clients (client_list_for_user).
+    queryset = Client.objects.none()
 
     @extend_schema(responses=s.ClientSerializer(many=True))
     def list(self, request):
@@ -89,6 +91,8 @@ class CreativeViewSet(ClientScopedMixin, mixins.ListModelMixin, mixins.RetrieveM
 
     serializer_class = s.CreativeSerializer
     filterset_class = CreativeFilter
+    # For the schema only (model and id types); requests go through get_queryset, scoped to the client.
+    queryset = Creative.objects.none()
     required_roles = {
         "create": Role.MANAGER,
         "bulk": Role.MANAGER,
@@ -161,6 +165,8 @@ class CriterionViewSet(ClientScopedMixin, mixins.ListModelMixin, mixins.Retrieve
 
     serializer_class = s.CriterionSerializer
     pagination_class = None
+    # For the schema only (model and id types); requests go through get_queryset, scoped to the client.
+    queryset = Criterion.objects.none()
     required_roles = {"create": Role.MANAGER, "partial_update": Role.MANAGER}
 
     def get_queryset(self):
@@ -202,6 +208,8 @@ class RatingViewSet(ClientScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
     """Ratings: raters submit and see their own (kinds blind); reviewers and managers see all."""
 
     serializer_class = s.RatingSerializer
+    # For the schema only (model and id types); requests go through get_queryset, scoped to the client.
+    queryset = Rating.objects.none()
 
     @property
     def filterset_class(self):

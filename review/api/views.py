@@ -17,6 +17,7 @@ from feedback.api.tenancy import ClientScopedMixin
 from feedback.models import Role
 from feedback.selectors import client_user_get
 from review.api import serializers as s
+from review.models import Flag
 from review.selectors import (
     EXPORT_FIELDS,
     clean_labels_export,
@@ -86,6 +87,8 @@ class FlagListView(ReviewerEndpoint, ListAPIView):
     """Flags, most severe first: `?reason=&rater=<username>&criterion=<id>&status=open|accepted|rejected`."""
 
     serializer_class = s.FlagSerializer
+    # For the schema only (model and id types); requests go through get_queryset, scoped to the client.
+    queryset = Flag.objects.none()
 
     @extend_schema(parameters=[s.FlagFilterSerializer])
     def get(self, request, *args, **kwargs):
