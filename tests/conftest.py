@@ -113,7 +113,10 @@ def page(monkeypatch):
     """A tab in Debian's headless Chromium driven by Playwright (no browser download).
 
     Skipped on a developer machine without Chromium, but a failure in CI, where `make test`
-    installs it: a browser test must never pass by not running.
+    installs it: a browser test must never pass by not running. Every page runs under the
+    project's enforcing Content-Security-Policy; a violation the browser reports fails the test
+    (`page.csp_violations` lists them). A test that injects a script of its own (axe-core) makes
+    its own context with Playwright's `bypass_csp=True`.
     """
     import os
     import shutil
@@ -131,9 +134,18 @@ def page(monkeypatch):
         context = browser.new_context()
         tab = context.new_page()
         tab.set_default_timeout(30_000)
+        tab.csp_violations = []
+        tab.on("console", lambda message: _note_csp_violation(tab, message))
         yield tab
         context.close()
         browser.close()
+        assert not tab.csp_violations, "Content-Security-Policy violations:\n" + "\n".join(tab.csp_violations)
+
+
+def _note_csp_violation(tab, message) -> None:
+    """Chromium reports every blocked script, style or handler as a console error naming the policy."""
+    if message.type == "error" and "Content Security Policy" in message.text:
+        tab.csp_violations.append(f"{tab.url}: {message.text[:300]}")
 
 
 @pytest.fixture(scope="session")
