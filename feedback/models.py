@@ -487,9 +487,9 @@ class ApiToken(models.Model):
     """
 
     class RevokeReason(models.TextChoices):
-        LOGOUT = "logout"
-        PASSWORD_CHANGED = "password_changed"  # noqa: S105 - a reason's name, not a password
-        REPLACED = "replaced", "replaced (too many live tokens)"
+        LOGOUT = "logout", "logged out"
+        PASSWORD_CHANGED = "password_changed", "the password changed"  # noqa: S105 - a reason, not a password
+        REPLACED = "replaced", "replaced by newer tokens"
         ADMIN = "admin", "revoked by an admin"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")

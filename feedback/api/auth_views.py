@@ -44,7 +44,9 @@ class TokenObtainView(APIView):
         user = authenticate(http_request, **form.validated_data)
         if getattr(http_request, "axes_locked_out", False):
             seconds = lockout_seconds(http_request)
-            raise exceptions.Throttled(wait=seconds, detail=lockout_message(seconds))
+            throttled = exceptions.Throttled(detail=lockout_message(seconds))
+            throttled.wait = seconds  # DRF's handler sends it as Retry-After
+            raise throttled
         if user is None:
             raise exceptions.ValidationError({"non_field_errors": ["Unable to log in with provided credentials."]})
         token, key = api_token_issue(user=user, ip=client_ip(request))

@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
                 ('expires_at', models.DateTimeField()),
                 ('last_used_at', models.DateTimeField(blank=True, null=True)),
                 ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_reason', models.CharField(blank=True, choices=[('logout', 'Logout'), ('password_changed', 'Password Changed'), ('replaced', 'replaced (too many live tokens)'), ('admin', 'revoked by an admin')], max_length=32)),
+                ('revoked_reason', models.CharField(blank=True, choices=[('logout', 'logged out'), ('password_changed', 'the password changed'), ('replaced', 'replaced by newer tokens'), ('admin', 'revoked by an admin')], max_length=32)),
                 ('ip', models.GenericIPAddressField(blank=True, help_text='Where the login that issued it came from.', null=True)),
                 ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL)),
             ],
