@@ -6,8 +6,8 @@ which address a request comes from behind the proxies, the answer a locked-out c
 on the API, a page elsewhere), audit events for failed and locked logins, and revoking a user's
 API tokens when they log out.
 """
-import hashlib
-
+from axes.helpers import get_cache, get_client_cache_keys, get_failure_limit
+from django.conf import settings
 from django.contrib.auth.signals import user_logged_out, user_login_failed
 from django.core.cache import cache
 from django.dispatch import receiver
@@ -37,20 +37,37 @@ def lockout_response(request: HttpRequest, original_response=None, credentials=N
 
 @receiver(user_login_failed, dispatch_uid="tastemaker-audit-login-failed")
 def audit_login_failed(sender, credentials: dict, request: HttpRequest | None = None, **kwargs) -> None:
-    """A failed login is audited; once locked, one `login.locked` per username and address per cool-off.
+    """A failed login is audited; a lock once per locked username or address per cool-off (`login.locked`).
 
-    (django-axes' own receiver runs first, being installed first, and marks a request it locks.)
+    Attempts while locked write nothing more, so a guessing run from many addresses at one account
+    adds one row, not one per guess. (django-axes' own receiver runs first, being installed first:
+    it has counted this failure and marked the request if it is locked.)
     """
     username = str(credentials.get("username", ""))[:MAX_USERNAME_IN_AUDIT]
     ip = client_ip(request) if request is not None else None
     path = request.path[:200] if request is not None else ""
-    if request is not None and getattr(request, "axes_locked_out", False):
-        key = hashlib.sha256(f"{username}\n{ip}".encode("utf-8", "surrogatepass")).hexdigest()
-        if cache.add(f"login-locked-audited:{key}", 1, timeout=max(1, lockout_seconds(request))):
-            audit_record(action="login.locked", actor_name=username, target=f"user:{username}", ip=ip,
-                         after={"path": path, "failures": getattr(request, "axes_failures_since_start", None)})
+    if request is None or not getattr(request, "axes_locked_out", False):
+        audit_record(action="login.failed", actor_name=username, target=f"user:{username}", ip=ip,
+                     after={"path": path})
         return
-    audit_record(action="login.failed", actor_name=username, target=f"user:{username}", ip=ip, after={"path": path})
+    locked = _newly_locked(request, credentials)
+    if locked:
+        failures = getattr(request, "axes_failures_since_start", None)
+        audit_record(action="login.locked", actor_name=username, target=f"user:{username}", ip=ip,
+                     after={"path": path, "locked": locked, "failures": failures})
+
+
+def _newly_locked(request: HttpRequest, credentials: dict) -> list[str]:
+    """Which of this request's counters (username, address) are locked and not yet audited in this cool-off."""
+    limit = get_failure_limit(request, credentials)
+    names = ["username" if parameter == "username" else "address" for parameter in settings.AXES_LOCKOUT_PARAMETERS]
+    locked = []
+    for name, key in zip(names, get_client_cache_keys(request, credentials), strict=True):
+        if get_cache().get(key, 0) >= limit and cache.add(
+            f"login-locked-audited:{key}", 1, timeout=max(1, lockout_seconds(request))
+        ):
+            locked.append(name)
+    return locked
 
 
 @receiver(user_logged_out, dispatch_uid="tastemaker-revoke-tokens-on-logout")

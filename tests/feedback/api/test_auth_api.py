@@ -176,3 +176,10 @@ def test_behind_a_trusted_proxy_the_forwarded_address_is_counted(member, setting
 def test_inactive_users_get_no_token(db):
     user = UserFactory(is_active=False)
     assert _login(user.username).status_code == 400
+
+
+def test_a_guessing_run_from_many_addresses_is_audited_as_one_lock(member, settings):
+    for i in range(settings.AXES_FAILURE_LIMIT + 20):
+        _login(member.username, f"guess-{i}", address=f"10.11.{i // 200}.{i % 200}")
+    locks = AuditEvent.objects.filter(action="login.locked")
+    assert locks.count() == 1 and locks.get().after["locked"] == ["username"]
