@@ -91,7 +91,6 @@ def _run_size(n: int, *, calls: int, explain: bool) -> dict:
 def _load(n: int):
     from django.contrib.auth import get_user_model
     from django.db import connection
-    from rest_framework.authtoken.models import Token
 
     from feedback.models import Client, Creative, Criterion, GoldReference, Membership
 
@@ -105,8 +104,6 @@ def _load(n: int):
         for i in range(RATERS)
     )
     Membership.objects.bulk_create(Membership(user=u, client=client) for u in users)
-    for user in users[:BENCH_RATERS]:
-        Token.objects.create(user=user)
     now = datetime.now(UTC)
     counts = [rng.randint(5, 15) for _ in range(n)]
     raw = connection.connection
@@ -160,11 +157,12 @@ def _load(n: int):
 def _measure(client, raters, criteria, *, calls: int) -> dict:
     from django.db import connection
     from django.test import Client as HttpClient
-    from rest_framework.authtoken.models import Token
+
+    from feedback.services.tokens import api_token_issue
 
     # Production keeps connections (DATABASE_CONN_MAX_AGE, default 60 s); the test settings do not.
     connection.settings_dict["CONN_MAX_AGE"] = 600
-    http = {r.id: HttpClient(HTTP_AUTHORIZATION=f"Token {Token.objects.get(user=r).key}") for r in raters}
+    http = {r.id: HttpClient(HTTP_AUTHORIZATION=f"Token {api_token_issue(user=r)[1]}") for r in raters}
     base = f"/api/v1/clients/{client.slug}/"
     rng = random.Random(11)
     timings = {"next": [], "submit": []}

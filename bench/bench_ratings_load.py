@@ -61,7 +61,7 @@ def _create_database() -> None:
 SETUP_SCRIPT = r"""
 import json, sys, django
 django.setup()
-from rest_framework.authtoken.models import Token
+from feedback.services.tokens import api_token_issue
 from feedback.models import Creative, Criterion
 from feedback.services.tenancy import client_create, membership_set
 n_clients = int(sys.argv[1])
@@ -77,7 +77,7 @@ ids = list(Creative.objects.filter(client=client).order_by("id").values_list("id
 tokens = []
 for i in range(n_clients):
     membership, _ = membership_set(client=client, username=f"rater{i}", role="rater")
-    tokens.append(Token.objects.create(user=membership.user).key)
+    tokens.append(api_token_issue(user=membership.user)[1])
 print(json.dumps({"tokens": tokens, "creatives": ids, "criteria": [c.id for c in criteria], "client": client.id}))
 """
 

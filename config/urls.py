@@ -1,14 +1,22 @@
 """Top-level URLs: admin, API v1 with its schema and docs, and the web pages."""
+from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+# The docs page loads its script from a second request (`?script`), so it runs under the
+# Content-Security-Policy; like the schema, it is for members unless TASTEMAKER_PUBLIC_API_DOCS.
+api_docs = SpectacularSwaggerSplitView.as_view(url_name="schema", template_name="feedback/api_docs.html")
+if not settings.TASTEMAKER_PUBLIC_API_DOCS:
+    api_docs = login_required(api_docs)
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("feedback.api.urls")),
     path("api/v1/clients/<slug:client_slug>/", include("training.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", api_docs, name="api-docs"),
     path("review/<slug:client_slug>/", include("review.web.urls")),
     path("train/<slug:client_slug>/", include("training.web.urls")),
     path("", include("feedback.web.urls")),

@@ -1,9 +1,17 @@
-"""Django admin for agency admins: clients, people, creatives, rubric, ratings."""
-from django.contrib import admin
+"""Django admin for agency admins: clients, people, creatives, rubric, ratings, API tokens, the audit log."""
+from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
-from feedback.models import AuditEvent, Client, Creative, Criterion, Membership, Rating, Score
+from feedback.api.authentication import client_ip
+from feedback.models import ApiToken, AuditEvent, Client, Creative, Criterion, Membership, Rating, Score
+from feedback.services.tenancy import membership_change_record
+from feedback.services.tokens import api_tokens_revoke_selected
+
+
+def _audit_membership_form(request, membership: Membership, previous_role: str | None) -> None:
+    membership_change_record(membership=membership, previous_role=previous_role, actor=request.user,
+                             ip=client_ip(request))
 
 
 class MembershipInline(admin.TabularInline):
@@ -24,6 +32,15 @@ class ClientAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline, CriterionInline]
 
+    def save_formset(self, request, form, formset, change):
+        """Memberships added or changed in the client's page are audited like any other."""
+        if formset.model is not Membership:
+            return super().save_formset(request, form, formset, change)
+        previous = {f.instance.pk: f.initial.get("role") for f in formset.forms if f.instance.pk}
+        super().save_formset(request, form, formset, change)
+        for membership in formset.new_objects + [obj for obj, _ in formset.changed_objects]:
+            _audit_membership_form(request, membership, previous.get(membership.pk))
+
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
@@ -31,6 +48,11 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ["role", "client"]
     search_fields = ["user__username", "client__slug"]
     autocomplete_fields = ["user"]
+
+    def save_model(self, request, obj, form, change):
+        previous = form.initial.get("role") if change else None
+        super().save_model(request, obj, form, change)
+        _audit_membership_form(request, obj, previous)
 
 
 @admin.register(Creative)
@@ -88,3 +110,26 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """API tokens: who holds which, until when, last seen; admins revoke them (they are issued by logging in)."""
+
+    list_display = ["prefix", "user", "created_at", "expires_at", "last_used_at", "revoked_at", "revoked_reason", "ip"]
+    list_filter = ["revoked_reason"]
+    search_fields = ["user__username", "prefix"]
+    list_select_related = ["user"]
+    # The digest and session hash stay off every page: nothing here helps to forge a token.
+    fields = readonly_fields = ["user", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at",
+                                "revoked_reason", "ip"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request, queryset):
+        count = api_tokens_revoke_selected(token_ids=list(queryset.values_list("id", flat=True)), actor=request.user,
+                                           ip=client_ip(request))
+        self.message_user(request, f"Revoked {count} token(s).", messages.SUCCESS)

@@ -20,3 +20,7 @@ class Conflict(DomainError):
 
 class Unavailable(DomainError):
     """A dependency the request needs cannot be used now (a model file missing from storage): 503."""
+
+
+class Unauthenticated(DomainError):
+    """The credentials are missing, wrong, expired or revoked: 401."""

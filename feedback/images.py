@@ -53,7 +53,14 @@ def validate_image(data: bytes) -> ValidatedImage:
 def _open_header(data: bytes) -> Image.Image:
     try:
         image = Image.open(io.BytesIO(data), formats=list(ALLOWED_FORMATS))
-    except (UnidentifiedImageError, OSError) as exc:
+    except Image.DecompressionBombError as exc:
+        # Pillow refuses, while reading the header, sizes past twice its own limit (178,956,970
+        # pixels): far past ours, so the same answer as _check_pixels.
+        raise ValidationError(
+            f"The image claims more pixels than the limit of {settings.TASTEMAKER_MAX_IMAGE_PIXELS:,}.",
+            code="too_many_pixels",
+        ) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise ValidationError(
             "Not a valid image: upload a PNG, JPEG or WebP file.", code="invalid_image"
         ) from exc

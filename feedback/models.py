@@ -1,5 +1,6 @@
 """Data model: every object belongs to exactly one client, reached through membership."""
 import math
+import secrets
 import uuid
 
 from django.conf import settings
@@ -140,6 +141,17 @@ class Membership(models.Model):
     def has_role(self, minimum: str) -> bool:
         """True when this membership's role is at least `minimum`."""
         return ROLE_RANK[Role(self.role)] >= ROLE_RANK[Role(minimum)]
+
+    def kind_shown(self, kind: str) -> str:
+        """A rating's or lease's kind as this member may see it: the checks stay blind to raters.
+
+        Reviewers and managers see the true kind. A rater sees `calibration` (calibration items
+        say so, and show their reference after rating) and `normal` for everything else, so gold
+        items and repeats look like any other item, before rating and after.
+        """
+        if kind == Rating.Kind.CALIBRATION or self.has_role(Role.REVIEWER):
+            return kind
+        return Rating.Kind.NORMAL
 
 
 def creative_image_path(instance: "Creative", filename: str) -> str:
@@ -360,9 +372,15 @@ class CreativePrediction(models.Model):
         return f"{self.creative_id}/{self.criterion_id}: {self.mean:.2f}±{self.std:.2f}"
 
 
+def lease_token() -> str:
+    """An unguessable handle for a lease: what the API shows instead of the row's sequential id."""
+    return secrets.token_urlsafe(18)
+
+
 class Lease(models.Model):
     """A creative handed to one rater for a short while, so assignment does not over-fill it."""
 
+    token = models.CharField(max_length=32, unique=True, default=lease_token, editable=False)
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="leases")
     creative = models.ForeignKey(Creative, on_delete=models.CASCADE, related_name="leases")
     rater = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="leases")
@@ -457,3 +475,46 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} by {self.actor_name or self.actor_id} on {self.target or '-'}"
+
+
+class ApiToken(models.Model):
+    """An API token (`Authorization: Token <key>`): only the SHA-256 digest of the key is stored.
+
+    A new token is issued on every login (`feedback.services.tokens`); it expires, is revoked on
+    logout, and stops working when its user's password changes (it remembers the user's session
+    hash, which changes with the password, as Django's sessions do). Revoked tokens are kept until
+    they expire, so a later use of one is told apart from a guess and audited.
+    """
+
+    class RevokeReason(models.TextChoices):
+        LOGOUT = "logout", "logged out"
+        PASSWORD_CHANGED = "password_changed", "the password changed"  # noqa: S105 - a reason, not a password
+        REPLACED = "replaced", "replaced by newer tokens"
+        ADMIN = "admin", "revoked by an admin"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    digest = models.CharField(max_length=64, unique=True)
+    # The key's first characters, so a person can tell their tokens apart; not enough to use one.
+    prefix = models.CharField(max_length=8)
+    session_hash = models.CharField(max_length=128)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=32, choices=RevokeReason.choices, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True, help_text="Where the login that issued it came from.")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(expires_at__gt=F("created_at")), name="api_token_expires_after_issue"),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True, revoked_reason="")
+                | Q(revoked_at__isnull=False, revoked_reason__in=["logout", "password_changed", "replaced", "admin"]),
+                name="api_token_revoked_with_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "expires_at"], name="api_token_user_expiry")]
+
+    def __str__(self) -> str:
+        return f"token {self.prefix}… of {self.user_id}"

@@ -81,11 +81,12 @@ def client_list_with_waiting(*, user: AbstractBaseUser) -> list[tuple[Client, st
     ]
 
 
-def client_user_get(*, client: Client, username: str) -> AbstractBaseUser:
-    """A user who belongs to the client or has rated in it; NotFound for anyone else."""
+def client_user_get(*, client: Client, user_id: int) -> AbstractBaseUser:
+    """A user who belongs to the client or has rated in it; NotFound for anyone else (another client's
+    user and an id nobody has answer the same). By id: a username may contain anything."""
     members = Membership.objects.filter(client=client, user=OuterRef("pk"))
     raters = Rating.objects.filter(client=client, rater=OuterRef("pk"))
-    user = get_user_model().objects.filter(username=username).filter(Exists(members) | Exists(raters)).first()
+    user = get_user_model().objects.filter(pk=user_id).filter(Exists(members) | Exists(raters)).first()
     if user is None:
         raise NotFound("No such rater in this client.")
     return user

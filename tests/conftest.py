@@ -14,6 +14,16 @@ def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Login failures and lockouts (counted in the cache) never carry from one test into another."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def png_bytes():
     """A small real PNG; pass a colour to get distinct content."""
@@ -40,11 +50,11 @@ def api_as():
     """An API client authenticated as the given user (token auth, like outside clients)."""
 
     def make(user) -> APIClient:
-        from rest_framework.authtoken.models import Token
+        from feedback.services.tokens import api_token_issue
 
         api = APIClient()
-        token, _ = Token.objects.get_or_create(user=user)
-        api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _, key = api_token_issue(user=user)
+        api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         return api
 
     return make
@@ -103,7 +113,10 @@ def page(monkeypatch):
     """A tab in Debian's headless Chromium driven by Playwright (no browser download).
 
     Skipped on a developer machine without Chromium, but a failure in CI, where `make test`
-    installs it: a browser test must never pass by not running.
+    installs it: a browser test must never pass by not running. Every page runs under the
+    project's enforcing Content-Security-Policy; a violation the browser reports fails the test
+    (`page.csp_violations` lists them). A test that injects a script of its own (axe-core) makes
+    its own context with Playwright's `bypass_csp=True`.
     """
     import os
     import shutil
@@ -121,9 +134,18 @@ def page(monkeypatch):
         context = browser.new_context()
         tab = context.new_page()
         tab.set_default_timeout(30_000)
+        tab.csp_violations = []
+        tab.on("console", lambda message: _note_csp_violation(tab, message))
         yield tab
         context.close()
         browser.close()
+        assert not tab.csp_violations, "Content-Security-Policy violations:\n" + "\n".join(tab.csp_violations)
+
+
+def _note_csp_violation(tab, message) -> None:
+    """Chromium reports every blocked script, style or handler as a console error naming the policy."""
+    if message.type == "error" and "Content Security Policy" in message.text:
+        tab.csp_violations.append(f"{tab.url}: {message.text[:300]}")
 
 
 @pytest.fixture(scope="session")

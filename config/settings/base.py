@@ -3,6 +3,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 from jobs.contract import beat_schedule, task_routes
 
@@ -34,8 +35,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
+    "axes",
+    "csp",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "feedback",
@@ -52,6 +54,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # After authentication: turns a login that django-axes refused into 429 with Retry-After.
+    "axes.middleware.AxesMiddleware",
     # Innermost, so it sees the views' exceptions first: domain errors become 404/400/409/503.
     "feedback.web.middleware.DomainErrorMiddleware",
 ]
@@ -90,6 +95,8 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# django-axes first: it refuses a locked-out login before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -117,9 +124,18 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 500
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # Expiring, revocable tokens (feedback.models.ApiToken), sent as `Authorization: Token <t>`.
+        "feedback.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    # JSON bodies: nesting depth bounded, NaN/Infinity refused; every parse failure is a short 400.
+    "DEFAULT_PARSER_CLASSES": [
+        "feedback.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # `?format=` is a creative filter (and the export's csv|jsonl), not DRF's renderer override.
+    "URL_FORMAT_OVERRIDE": None,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -130,6 +146,7 @@ REST_FRAMEWORK = {
     # ("\ud800" in a JSON string) then still encodes, instead of failing with a 500.
     "UNICODE_JSON": False,
 }
+TASTEMAKER_PUBLIC_API_DOCS = env_bool("TASTEMAKER_PUBLIC_API_DOCS", False)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Tastemaker API",
     "DESCRIPTION": "Rate creatives, check label quality, retrain and score each client's model.",
@@ -139,7 +156,70 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The schema names every route and field: logged-in users only, unless TASTEMAKER_PUBLIC_API_DOCS.
+    "SERVE_PERMISSIONS": [
+        "rest_framework.permissions.AllowAny"
+        if TASTEMAKER_PUBLIC_API_DOCS
+        else "rest_framework.permissions.IsAuthenticated"
+    ],
 }
+
+# --- Security: shared cache, login lockout, API tokens, Content-Security-Policy ---
+
+# The cache every web process shares: Redis at DJANGO_CACHE_URL. Without one (the embedded
+# defaults, tests) a per-process memory cache; production requires Redis (settings/production.py).
+CACHE_URL = os.environ.get("DJANGO_CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL, "KEY_PREFIX": "tastemaker"}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tastemaker"}
+    )
+}
+if not CACHE_URL:
+    # axes.W001 says a memory cache is not shared between processes: true, and harmless where one
+    # web process serves (`make run`'s runserver, a test process). Production sets Redis.
+    SILENCED_SYSTEM_CHECKS = ["axes.W001"]
+
+# Login lockout (django-axes), on the login page, the admin's and POST /api/v1/auth/token/ alike:
+# TASTEMAKER_LOGIN_FAILURE_LIMIT failures for one username, or from one address, lock that
+# username or address for TASTEMAKER_LOGIN_LOCKOUT_MINUTES, counted from the latest failure; a
+# locked attempt answers 429 with Retry-After. Failures are kept in the shared cache.
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_FAILURE_LIMIT = int(os.environ.get("TASTEMAKER_LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = float(os.environ.get("TASTEMAKER_LOGIN_LOCKOUT_MINUTES", "15")) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "feedback.web.auth.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "feedback.api.authentication.client_ip"
+# Which X-Forwarded-For entry is the caller: the number of trusted proxies in front of the app
+# (0: none, REMOTE_ADDR is the caller; 1: one proxy appends the caller's address, and so on).
+TASTEMAKER_TRUSTED_PROXIES = int(os.environ.get("TASTEMAKER_TRUSTED_PROXIES", "0"))
+AXES_VERBOSE = False
+AXES_ENABLE_ADMIN = False
+
+# API tokens (feedback.models.ApiToken): a new one on every login, valid this long, revoked on
+# logout and whenever the user's password changes; at most this many live tokens per user.
+TASTEMAKER_TOKEN_TTL_HOURS = float(os.environ.get("TASTEMAKER_TOKEN_TTL_HOURS", "24"))
+TASTEMAKER_TOKENS_PER_USER = int(os.environ.get("TASTEMAKER_TOKENS_PER_USER", "10"))
+
+# Content-Security-Policy, enforced everywhere: scripts, styles and images come from this site
+# only; no inline script, handler or style attribute (JSON data blocks are not scripts).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
 
 # Celery: the embedded default is kombu's filesystem transport, which needs no server.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")

@@ -3,12 +3,22 @@ from rest_framework import serializers
 
 from feedback.api.serializers import CreativeSerializer
 
+KIND_HELP = (
+    "normal, repeat, gold or calibration as reviewers and managers see it; a rater sees only normal or "
+    "calibration, so gold items and repeats stay blind."
+)
+
 
 class AssignmentSerializer(serializers.Serializer):
+    """Needs `membership` in its context: the kind is shown as that member may see it."""
+
     creative = CreativeSerializer()
-    kind = serializers.CharField()
-    lease = serializers.IntegerField(source="lease.id")
+    kind = serializers.SerializerMethodField(help_text=KIND_HELP)
+    lease = serializers.CharField(source="lease.token", help_text="An opaque handle of the lease holding the item.")
     lease_expires = serializers.DateTimeField()
+
+    def get_kind(self, assignment) -> str:
+        return self.context["membership"].kind_shown(assignment.kind)
 
 
 class SkipSerializer(serializers.Serializer):
@@ -29,6 +39,6 @@ class GoldSerializer(serializers.Serializer):
 class UndoSerializer(serializers.Serializer):
     undone = serializers.IntegerField(help_text="Id of the deleted rating.")
     creative = serializers.IntegerField()
-    kind = serializers.CharField()
-    lease = serializers.IntegerField()
+    kind = serializers.CharField(help_text=KIND_HELP)
+    lease = serializers.CharField()
     lease_expires = serializers.DateTimeField()

@@ -15,7 +15,7 @@ from feedback.services.ratings import rating_undo
 
 
 class QueueNextView(ClientScopedMixin, APIView):
-    """The caller's next creative with its kind and lease; 204 when nothing is left for them."""
+    """The caller's next creative with its kind (as the caller may see it) and lease; 204 when nothing is left."""
 
     @extend_schema(
         parameters=[OpenApiParameter("exclude", str, description="Comma-separated creative ids already on screen.")],
@@ -26,7 +26,7 @@ class QueueNextView(ClientScopedMixin, APIView):
         assignment = queue_next_for_rater(client=self.client, rater=request.user, exclude_creative_ids=exclude)
         if assignment is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
-        context = {"client": self.client, "request": request}
+        context = {"client": self.client, "membership": self.membership, "request": request}
         return Response(s.AssignmentSerializer(assignment, context=context).data)
 
 
@@ -61,8 +61,8 @@ class RatingUndoView(ClientScopedMixin, APIView):
     def post(self, request, client_slug, pk):
         lease = rating_undo(client=self.client, rater=request.user, rating_id=pk)
         return Response(
-            {"undone": pk, "creative": lease.creative_id, "kind": lease.kind, "lease": lease.id,
-             "lease_expires": lease.expires_at}
+            {"undone": pk, "creative": lease.creative_id, "kind": self.membership.kind_shown(lease.kind),
+             "lease": lease.token, "lease_expires": lease.expires_at}
         )
 
 

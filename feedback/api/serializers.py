@@ -1,12 +1,12 @@
 """Serializers: parse input into service arguments and shape output; no business rules here."""
 import base64
 import binascii
-import json
 
 from django.conf import settings
 from django.urls import reverse
 from rest_framework import serializers
 
+from feedback.api.parsers import json_parse
 from feedback.models import Client, Creative, Criterion, Rating
 
 
@@ -72,9 +72,9 @@ class JSONTextField(serializers.JSONField):
     def to_internal_value(self, data):
         if isinstance(data, str):
             try:
-                data = json.loads(data) if data.strip() else {}
-            except json.JSONDecodeError as exc:
-                raise serializers.ValidationError(f"Malformed JSON: {exc.msg}.") from exc
+                data = json_parse(data) if data.strip() else {}
+            except ValueError as exc:
+                raise serializers.ValidationError(str(exc)) from None
         if not isinstance(data, dict):
             raise serializers.ValidationError("Must be a JSON object.")
         return data
@@ -154,8 +154,13 @@ class CriterionSerializer(serializers.ModelSerializer):
 
 
 class RatingSerializer(serializers.ModelSerializer):
+    """The kind is shown as the context's `membership` may see it (without one, as a rater would)."""
+
     rater = serializers.CharField(source="rater.username", read_only=True)
     scores = serializers.SerializerMethodField()
+    kind = serializers.SerializerMethodField(
+        help_text="Reviewers and managers see the true kind; raters see normal or calibration only."
+    )
 
     class Meta:
         model = Rating
@@ -164,6 +169,12 @@ class RatingSerializer(serializers.ModelSerializer):
             "duration_ms", "shown_at", "submitted_at",
         ]
         read_only_fields = fields
+
+    def get_kind(self, rating: Rating) -> str:
+        membership = self.context.get("membership")
+        if membership is None:
+            return rating.kind if rating.kind == Rating.Kind.CALIBRATION else Rating.Kind.NORMAL
+        return membership.kind_shown(rating.kind)
 
     def get_scores(self, rating: Rating) -> dict[str, int]:
         return {str(score.criterion_id): score.value for score in rating.scores.all()}

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from feedback.api import serializers as s
 from feedback.api.tenancy import ClientScopedMixin
-from feedback.models import Creative, Rating, Role
+from feedback.models import Client, Creative, Criterion, Rating, Role
 from feedback.selectors import (
     client_list_for_user,
     creative_file_get,
@@ -38,6 +38,8 @@ class ClientViewSet(viewsets.GenericViewSet):
 
     serializer_class = s.ClientSerializer
     pagination_class = None
+    # For the schema only; the list is the caller's clients (client_list_for_user).
+    queryset = Client.objects.none()
 
     @extend_schema(responses=s.ClientSerializer(many=True))
     def list(self, request):
@@ -89,6 +91,8 @@ class CreativeViewSet(ClientScopedMixin, mixins.ListModelMixin, mixins.RetrieveM
 
     serializer_class = s.CreativeSerializer
     filterset_class = CreativeFilter
+    # For the schema only (model and id types); requests go through get_queryset, scoped to the client.
+    queryset = Creative.objects.none()
     required_roles = {
         "create": Role.MANAGER,
         "bulk": Role.MANAGER,
@@ -161,6 +165,8 @@ class CriterionViewSet(ClientScopedMixin, mixins.ListModelMixin, mixins.Retrieve
 
     serializer_class = s.CriterionSerializer
     pagination_class = None
+    # For the schema only (model and id types); requests go through get_queryset, scoped to the client.
+    queryset = Criterion.objects.none()
     required_roles = {"create": Role.MANAGER, "partial_update": Role.MANAGER}
 
     def get_queryset(self):
@@ -180,7 +186,17 @@ class CriterionViewSet(ClientScopedMixin, mixins.ListModelMixin, mixins.Retrieve
         return Response(self.get_serializer(criterion).data)
 
 
-class RatingFilter(django_filters.FilterSet):
+class OwnRatingFilter(django_filters.FilterSet):
+    """What a rater may filter their own ratings by (not kind: gold items and repeats stay blind)."""
+
+    creative = django_filters.NumberFilter(field_name="creative_id")
+
+    class Meta:
+        model = Rating
+        fields = ["creative", "status"]
+
+
+class RatingFilter(OwnRatingFilter):
     rater = django_filters.CharFilter(field_name="rater__username")
 
     class Meta:
@@ -189,10 +205,16 @@ class RatingFilter(django_filters.FilterSet):
 
 
 class RatingViewSet(ClientScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Ratings: raters submit and see their own; reviewers and managers see all."""
+    """Ratings: raters submit and see their own (kinds blind); reviewers and managers see all."""
 
     serializer_class = s.RatingSerializer
-    filterset_class = RatingFilter
+    # For the schema only (model and id types); requests go through get_queryset, scoped to the client.
+    queryset = Rating.objects.none()
+
+    @property
+    def filterset_class(self):
+        membership = getattr(self, "membership", None)
+        return RatingFilter if membership is not None and membership.has_role(Role.REVIEWER) else OwnRatingFilter
 
     def get_queryset(self):
         return rating_list(client=self.client, membership=self.membership)
@@ -212,7 +234,7 @@ class RatingViewSet(ClientScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
         )
         if not created:
             rating = rating_get(client=self.client, membership=self.membership, rating_id=rating.pk)
-        body = s.RatingSerializer(rating).data
+        body = self.get_serializer(rating).data
         if rating.kind == Rating.Kind.CALIBRATION:
             # Calibration teaches the scale: the rater sees the manager's reference right after rating.
             body["reference"] = gold_reference_scores(creative=rating.creative)

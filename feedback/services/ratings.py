@@ -13,7 +13,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from feedback.models import Client, Creative, Criterion, Lease, Rating, Score
@@ -22,6 +22,10 @@ from jobs.lifecycle import run_request
 
 UNDO_WINDOW = timedelta(seconds=60)
 MAX_LISTED_ERRORS = 10
+# A submitted shown_at is the rater's clock: allowed this far ahead of ours (skew), and at most
+# as far back as the longest duration_ms the API takes (one day).
+SHOWN_AT_SKEW = timedelta(minutes=5)
+SHOWN_AT_MAX_AGE = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,7 @@ def rating_create(
     stored rating when, say, the creative was archived in between).
     """
     try:
+        _check_shown_at(data.shown_at)
         creative = _ratable_creative(client=client, creative_id=data.creative_id)
         criteria = list(Criterion.objects.filter(client=client, active=True))
         values = scores_validate(criteria, data.scores)
@@ -110,7 +115,10 @@ def rating_undo(*, client: Client, rater: AbstractBaseUser, rating_id: int) -> L
     if now - rating.submitted_at > UNDO_WINDOW:
         raise ValidationError({"rating": ["Ratings can only be undone within 60 seconds."]})
     if rating.kind == Rating.Kind.NORMAL:
-        Creative.objects.filter(id=rating.creative_id).update(normal_rating_count=F("normal_rating_count") - 1)
+        # Never below zero, even where counts drifted (ratings loaded without normal_rating_counts_refresh).
+        Creative.objects.filter(id=rating.creative_id).update(
+            normal_rating_count=Greatest(F("normal_rating_count") - 1, Value(0))
+        )
     rating.delete()
     transaction.on_commit(lambda: run_request(QUALITY_RUN, client_id=client.id))
     return Lease.objects.create(
@@ -148,6 +156,16 @@ def _existing(*, client: Client, rater: AbstractBaseUser, client_uuid: uuid.UUID
     if rating.client_id != client.id or rating.rater_id != rater.pk:
         raise ValidationError({"client_uuid": ["This client_uuid was already used for another rating."]})
     return rating
+
+
+def _check_shown_at(shown_at: datetime | None) -> None:
+    if shown_at is None:
+        return
+    now = timezone.now()
+    if not now - SHOWN_AT_MAX_AGE <= shown_at <= now + SHOWN_AT_SKEW:
+        raise ValidationError({"shown_at": [
+            "Must be when the item was shown: not in the future, and within the last 24 hours."
+        ]})
 
 
 def _ratable_creative(*, client: Client, creative_id: int) -> Creative:

@@ -56,16 +56,43 @@ def client_settings_update(*, client: Client, actor: AbstractBaseUser, **fields:
 
 @transaction.atomic
 def membership_set(
-    *, client: Client, username: str, role: str, password: str | None = None, email: str = ""
+    *, client: Client, username: str, role: str, password: str | None = None, email: str = "",
+    actor: AbstractBaseUser | None = None, ip: str | None = None,
 ) -> tuple[Membership, bool]:
-    """Give `username` the `role` in `client`, creating the user when missing (idempotent)."""
+    """Give `username` the `role` in `client`, creating the user when missing (idempotent).
+
+    A new membership is audited as `membership.added`, a changed role as `membership.role_changed`.
+    """
     user = _user_get_or_create(username=username, email=email)
     # Field checks only: whether the membership exists already is what update_or_create settles.
     Membership(user=user, client=client, role=role).full_clean(validate_unique=False, validate_constraints=False)
     if password:
         user.set_password(password)
         user.save(update_fields=["password"])
-    return Membership.objects.update_or_create(user=user, client=client, defaults={"role": role})
+    previous = Membership.objects.select_for_update().filter(user=user, client=client).values_list("role", flat=True)
+    before = previous.first()
+    membership, created = Membership.objects.update_or_create(user=user, client=client, defaults={"role": role})
+    membership_change_record(membership=membership, previous_role=before, actor=actor, ip=ip)
+    return membership, created
+
+
+def membership_change_record(
+    *, membership: Membership, previous_role: str | None, actor: AbstractBaseUser | None = None,
+    ip: str | None = None,
+) -> None:
+    """Audit a membership that was added (`previous_role` None) or whose role changed; nothing otherwise.
+
+    For writes that do not go through `membership_set`, such as the Django admin's forms.
+    """
+    if previous_role == membership.role:
+        return
+    target = f"user:{membership.user.get_username()}"
+    if previous_role is None:
+        audit_record(action="membership.added", actor=actor, client=membership.client, target=target,
+                     after={"role": membership.role}, ip=ip)
+    else:
+        audit_record(action="membership.role_changed", actor=actor, client=membership.client, target=target,
+                     before={"role": previous_role}, after={"role": membership.role}, ip=ip)
 
 
 def _user_get_or_create(*, username: str, email: str) -> AbstractBaseUser:

@@ -42,13 +42,14 @@ def quality_summary_data(summary: QualitySummary) -> dict:
 
 class RaterStatsSerializer(serializers.ModelSerializer):
     rater = serializers.CharField(source="rater.username", read_only=True)
+    rater_id = serializers.IntegerField(read_only=True)
     excluded = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = RaterStats
         fields = [
-            "rater", "reliability", "bias", "mae", "self_consistency", "gold_accuracy", "straight_lining", "entropy",
-            "speed_ratio", "n_ratings", "n_repeats", "n_gold", "n_flagged", "excluded", "computed_at",
+            "rater", "rater_id", "reliability", "bias", "mae", "self_consistency", "gold_accuracy", "straight_lining",
+            "entropy", "speed_ratio", "n_ratings", "n_repeats", "n_gold", "n_flagged", "excluded", "computed_at",
         ]
         read_only_fields = fields
 
@@ -87,3 +88,7 @@ class BulkDecisionSerializer(serializers.Serializer):
 
 class NoteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class ExportFormatSerializer(serializers.Serializer):
+    format = serializers.ChoiceField(choices=["csv", "jsonl"], required=False, default="csv")

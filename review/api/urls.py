@@ -8,7 +8,7 @@ urlpatterns = [
     path("quality/recompute/", views.QualityRecomputeView.as_view(), name="quality-recompute"),
     path("raters/", views.RaterStatsView.as_view(), name="rater-stats"),
     re_path(
-        r"^raters/(?P<username>[\w.@+-]+)/(?P<decision>exclude|include)/?$",
+        r"^raters/(?P<rater_id>\d+)/(?P<decision>exclude|include)/?$",
         views.RaterDecisionView.as_view(), name="rater-decision",
     ),
     path("flags/", views.FlagListView.as_view(), name="flag-list"),

@@ -7,8 +7,8 @@ import io
 import json
 
 from django.http import StreamingHttpResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import renderers, status
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,6 +17,7 @@ from feedback.api.tenancy import ClientScopedMixin
 from feedback.models import Role
 from feedback.selectors import client_user_get
 from review.api import serializers as s
+from review.models import Flag
 from review.selectors import (
     EXPORT_FIELDS,
     clean_labels_export,
@@ -67,22 +68,27 @@ class RaterStatsView(ReviewerEndpoint, APIView):
 
 
 class RaterDecisionView(ReviewerEndpoint, APIView):
-    """`POST .../raters/<username>/exclude|include`: reject all of a rater's labels, or undo it."""
+    """`POST .../raters/<rater id>/exclude|include`: reject all of a rater's labels, or undo it.
+
+    By id (`rater_id` in GET raters/): usernames may contain characters no URL route should carry.
+    """
 
     @extend_schema(request=s.NoteSerializer, responses={200: dict})
-    def post(self, request, client_slug, username, decision):
+    def post(self, request, client_slug, rater_id, decision):
         form = s.NoteSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        rater = client_user_get(client=self.client, username=username)
+        rater = client_user_get(client=self.client, user_id=int(rater_id))
         service = rater_exclude if decision == "exclude" else rater_include
         service(client=self.client, actor=request.user, rater_id=rater.id, note=form.validated_data["note"])
-        return Response({"rater": username, "excluded": decision == "exclude"})
+        return Response({"rater": rater.get_username(), "rater_id": rater.id, "excluded": decision == "exclude"})
 
 
 class FlagListView(ReviewerEndpoint, ListAPIView):
     """Flags, most severe first: `?reason=&rater=<username>&criterion=<id>&status=open|accepted|rejected`."""
 
     serializer_class = s.FlagSerializer
+    # For the schema only (model and id types); requests go through get_queryset, scoped to the client.
+    queryset = Flag.objects.none()
 
     @extend_schema(parameters=[s.FlagFilterSerializer])
     def get(self, request, *args, **kwargs):
@@ -123,37 +129,26 @@ class FlagBulkDecisionView(ReviewerEndpoint, APIView):
         return Response({"action": data["action"], "ratings": rating_ids})
 
 
-class CSVRenderer(renderers.BaseRenderer):
-    media_type = "text/csv"
-    format = "csv"
-    charset = "utf-8"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        """Only errors pass through here (exports stream); they are shown as JSON text."""
-        return json.dumps(data).encode()
-
-
-class JSONLinesRenderer(CSVRenderer):
-    media_type = "application/x-ndjson"
-    format = "jsonl"
+EXPORT_MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"}
 
 
 class CleanLabelExportView(ReviewerEndpoint, APIView):
-    """Clean consensus labels, one row per creative and criterion: `?format=csv` (default) or `jsonl`."""
+    """Clean consensus labels, one row per creative and criterion: `?format=csv` (default) or `jsonl`.
 
-    renderer_classes = [CSVRenderer, JSONLinesRenderer]
+    (`format` is this view's own parameter: DRF's renderer override is switched off project-wide.)
+    """
 
     @extend_schema(
-        parameters=[OpenApiParameter("format", str, enum=["csv", "jsonl"])],
+        parameters=[s.ExportFormatSerializer],
         responses={(200, "text/csv"): str, (200, "application/x-ndjson"): str},
     )
     def get(self, request, client_slug, **kwargs):
+        query = s.ExportFormatSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        extension = query.validated_data["format"]
         rows = clean_labels_export(client=self.client)
-        if request.accepted_renderer.format == "jsonl":
-            body, extension = (json.dumps(row) + "\n" for row in rows), "jsonl"
-        else:
-            body, extension = _csv_lines(rows), "csv"
-        response = StreamingHttpResponse(body, content_type=request.accepted_renderer.media_type)
+        body = (json.dumps(row) + "\n" for row in rows) if extension == "jsonl" else _csv_lines(rows)
+        response = StreamingHttpResponse(body, content_type=EXPORT_MEDIA_TYPES[extension])
         response["Content-Disposition"] = f'attachment; filename="{self.client.slug}-clean-labels.{extension}"'
         return response
 

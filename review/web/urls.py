@@ -11,5 +11,5 @@ urlpatterns = [
     path("items/<int:creative_id>/", views.item, name="review-item"),
     path("items/<int:creative_id>/decide/", views.item_decide, name="review-item-decide"),
     path("items/<int:creative_id>/more/", views.item_request_more, name="review-item-more"),
-    path("raters/<str:username>/", views.rater_decide, name="review-rater-decide"),
+    path("raters/<int:rater_id>/", views.rater_decide, name="review-rater-decide"),
 ]

@@ -5,6 +5,7 @@ call one selector or service, render. Actions are POST forms with CSRF, then red
 """
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -68,6 +69,9 @@ def flag_queue(request, client_slug: str):
         "criterion": request.GET.get("criterion", ""),
         "status": request.GET.get("status", Flag.Status.OPEN),
     }
+    if any("\x00" in value for value in filters.values()):
+        # No stored name holds one, and PostgreSQL refuses them in a query: a 400 (DomainErrorMiddleware).
+        raise ValidationError("Filters may not contain NUL characters.")
     criterion = filters["criterion"] if filters["criterion"].isdigit() else None
     status = filters["status"] if filters["status"] in Flag.Status.values else None
     queue = flag_queue_get(
@@ -143,10 +147,11 @@ def item_request_more(request, client_slug: str, creative_id: int):
 
 @login_required
 @require_POST
-def rater_decide(request, client_slug: str, username: str):
-    """Exclude a rater (all their labels rejected) or include them again."""
+def rater_decide(request, client_slug: str, rater_id: int):
+    """Exclude a rater (all their labels rejected) or include them again (by id: names may contain anything)."""
     client, _ = _reviewer_client(request, client_slug)
-    rater = client_user_get(client=client, username=username)
+    rater = client_user_get(client=client, user_id=rater_id)
+    username = rater.get_username()
     if request.POST.get("action") == "include":
         rater_include(client=client, actor=request.user, rater_id=rater.id)
         messages.success(request, f"{username} is included again; their labels go back to the checker.")

@@ -55,14 +55,27 @@ def test_dockerfile_referenced_by_compose_exists():
     assert (ROOT / build["context"] / build["dockerfile"]).is_file()
 
 
-def test_openapi_schema_is_served(client, django_user_model, db):
+def test_openapi_schema_is_served_to_a_logged_in_user(client, other_user):
+    client.force_login(other_user)
     response = client.get("/api/schema/")
     assert response.status_code == 200 and b"/api/v1/clients/" in response.content
 
 
-def test_api_docs_page_uses_no_cdn(client, db):
+def test_openapi_schema_answers_401_without_credentials(client, db):
+    assert client.get("/api/schema/").status_code == 401
+
+
+def test_api_docs_page_sends_anonymous_visitors_to_login(client, db):
     response = client.get("/api/docs/")
-    assert response.status_code == 200 and b"cdn" not in response.content.lower()
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_api_docs_page_uses_no_cdn_and_no_inline_script(client, other_user):
+    client.force_login(other_user)
+    page = client.get("/api/docs/").content.decode()
+    assert "cdn" not in page.lower() and "<script>" not in page and "<style>" not in page
+    script = client.get("/api/docs/?script=")
+    assert script.status_code == 200 and script["Content-Type"].startswith("application/javascript")
 
 
 def test_dockerfile_copies_every_application_package():

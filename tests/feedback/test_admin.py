@@ -1,7 +1,9 @@
 """Django admin for agency admins: pages render and creative text is escaped."""
 import pytest
 
+from feedback.models import AuditEvent
 from feedback.services.audit import audit_record
+from feedback.services.tokens import api_token_issue
 from tests.factories import CreativeFactory, CriterionFactory, MembershipFactory, RatingFactory
 
 pytestmark = pytest.mark.django_db
@@ -33,3 +35,32 @@ def test_the_audit_log_is_read_only_in_the_admin(admin_client):
     event = audit_record(action="login.failed", actor_name="someone")
     assert admin_client.get("/admin/feedback/auditevent/add/").status_code == 403
     assert admin_client.post(f"/admin/feedback/auditevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
+
+
+def test_a_role_changed_in_the_admin_is_audited(admin_client, admin_user):
+    membership = MembershipFactory(role="rater")
+    response = admin_client.post(
+        f"/admin/feedback/membership/{membership.pk}/change/",
+        {"user": membership.user_id, "client": membership.client_id, "role": "manager"},
+    )
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action="membership.role_changed")
+    assert (event.actor, event.before, event.after) == (admin_user, {"role": "rater"}, {"role": "manager"})
+
+
+def test_an_admin_revokes_api_tokens(admin_client, admin_user):
+    user = MembershipFactory().user
+    token, key = api_token_issue(user=user)
+    response = admin_client.post(
+        "/admin/feedback/apitoken/", {"action": "revoke", "_selected_action": [token.pk]}
+    )
+    assert response.status_code == 302
+    token.refresh_from_db()
+    assert token.revoked_reason == "admin"
+    assert AuditEvent.objects.get(action="token.revoked").after == {"tokens": 1, "reason": "admin"}
+
+
+def test_the_token_admin_never_shows_digests(admin_client):
+    token, _ = api_token_issue(user=MembershipFactory().user)
+    page = admin_client.get(f"/admin/feedback/apitoken/{token.pk}/change/").content.decode()
+    assert token.digest not in page and token.session_hash not in page

@@ -9,6 +9,7 @@ from feedback.api.tenancy import ClientScopedMixin
 from feedback.models import Role
 from feedback.selectors import criterion_list
 from training.api import serializers as s
+from training.models import ModelVersion, TrainingRun
 from training.selectors import model_version_list, training_run_list
 from training.services.runs import training_run_cancel, training_run_request
 from training.services.scoring import score_creatives
@@ -18,6 +19,8 @@ class TrainingRunViewSet(ClientScopedMixin, mixins.ListModelMixin, mixins.Retrie
     """Runs of the client's model: reviewers and managers watch; managers start and cancel."""
 
     serializer_class = s.TrainingRunSerializer
+    # For the schema only (model and id types); requests go through get_queryset, scoped to the client.
+    queryset = TrainingRun.objects.none()
     minimum_role = Role.REVIEWER
     required_roles = {"create": Role.MANAGER, "cancel": Role.MANAGER}
 
@@ -45,6 +48,8 @@ class ModelVersionViewSet(ClientScopedMixin, mixins.ListModelMixin, mixins.Retri
     """The client's model versions, newest first, each with its model card."""
 
     serializer_class = s.ModelVersionSerializer
+    # For the schema only (model and id types); requests go through get_queryset, scoped to the client.
+    queryset = ModelVersion.objects.none()
     minimum_role = Role.REVIEWER
     lookup_field = "version"
     lookup_value_regex = r"\d+"

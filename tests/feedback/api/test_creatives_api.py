@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from feedback.models import Creative
+from tests.corpus import png_claiming
 from tests.factories import CreativeFactory
 
 pytestmark = pytest.mark.django_db
@@ -167,3 +168,32 @@ def test_patch_changes_copy(manager_api, tenant, url):
     creative = CreativeFactory(client=tenant["client"])
     response = manager_api.patch(f"{url}{creative.id}/", {"headline": "<b>New</b>"}, format="json")
     assert response.status_code == 200 and response.json()["headline"] == "<b>New</b>"
+
+
+BOMB = png_claiming(65536, 65536)  # 2^32 pixels claimed: past Pillow's own hard limit
+
+
+def test_an_image_claiming_more_than_pillows_hard_limit_is_a_400_on_upload(manager_api, url):
+    response = _post(manager_api, url, BOMB)
+    assert response.status_code == 400 and "pixels" in response.json()["image"][0]
+
+
+def test_an_image_claiming_more_than_pillows_hard_limit_is_a_400_in_bulk(manager_api, tenant):
+    item = {"external_id": "bomb", "image_base64": base64.b64encode(BOMB).decode()}
+    response = manager_api.post(_bulk_url(tenant), {"creatives": [item]}, format="json")
+    assert response.status_code == 400 and not Creative.objects.exists()
+
+
+def test_an_image_claiming_more_than_pillows_hard_limit_is_a_400_on_patch(manager_api, tenant, url):
+    creative = CreativeFactory(client=tenant["client"])
+    response = manager_api.patch(f"{url}{creative.id}/", {"image": _upload(BOMB)}, format="multipart")
+    assert response.status_code == 400 and "pixels" in response.json()["image"][0]
+
+
+def test_the_format_filter_is_the_creatives_format(manager_api, tenant, url):
+    CreativeFactory(client=tenant["client"], format="square")
+    CreativeFactory(client=tenant["client"], format="story")
+    response = manager_api.get(f"{url}?format=square")
+    assert response.status_code == 200 and [c["id"] for c in response.json()["results"]] == [
+        Creative.objects.get(format="square").id
+    ]

@@ -1,9 +1,11 @@
 """Ratings API: idempotent submission and a clear 400 for every kind of bad rating."""
 import threading
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from feedback.models import Rating, Score
 from tests.factories import ClientFactory, CreativeFactory, CriterionFactory
@@ -113,3 +115,15 @@ def test_concurrent_double_submit_stores_one_rating(api_as, tenant, creative):
         thread.join()
     assert sorted(statuses).count(201) == 1 and set(statuses) <= {200, 201}
     assert Rating.objects.filter(client_uuid=body["client_uuid"]).count() == 1
+
+
+@pytest.mark.parametrize("shown_at", ["2999-01-01T00:00:00Z", "2000-01-01T00:00:00Z"])
+def test_a_shown_at_far_from_now_is_a_400(api_as, tenant, creative, shown_at):
+    response = _post(api_as, tenant, _body(tenant, creative, shown_at=shown_at))
+    assert response.status_code == 400 and "shown_at" in response.json() and not Rating.objects.exists()
+
+
+def test_a_shown_at_a_few_seconds_ago_is_stored(api_as, tenant, creative):
+    shown = timezone.now() - timedelta(seconds=7)
+    response = _post(api_as, tenant, _body(tenant, creative, shown_at=shown.isoformat()))
+    assert response.status_code == 201 and Rating.objects.get().shown_at == shown

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from feedback.models import AuditEvent, Client, Membership
 from feedback.services.tenancy import client_create, client_settings_update, membership_set
-from tests.factories import ClientFactory
+from tests.factories import ClientFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -61,3 +61,15 @@ def test_membership_for_an_invalid_username_is_a_validation_error():
         membership_set(client=ClientFactory(), username="no spaces/allowed" + "x" * 200, role="rater")
     assert "username" in caught.value.message_dict
     assert not Membership.objects.exists()
+
+
+def test_adding_a_member_and_changing_their_role_are_audited():
+    client, admin = ClientFactory(), UserFactory(username="agency-admin")
+    membership_set(client=client, username="maya", role="rater", actor=admin, ip="10.0.0.9")
+    membership_set(client=client, username="maya", role="manager", actor=admin)
+    membership_set(client=client, username="maya", role="manager", actor=admin)  # no change, no event
+    events = list(AuditEvent.objects.filter(client=client).order_by("id").values_list("action", "before", "after"))
+    assert events == [
+        ("membership.added", {}, {"role": "rater"}),
+        ("membership.role_changed", {"role": "rater"}, {"role": "manager"}),
+    ]

@@ -87,16 +87,32 @@ def test_bulk_decision(assessed, api_as):
 
 
 def test_exclude_and_include_a_rater(assessed, api_as):
-    api, name = api_as(assessed["reviewer"]), assessed["raters"][3].username
-    assert api.post(_url(assessed, f"raters/{name}/exclude")).json() == {"rater": name, "excluded": True}
-    assert Rating.objects.filter(rater=assessed["raters"][3]).exclude(status="rejected").count() == 0
-    assert api.post(_url(assessed, f"raters/{name}/include")).json()["excluded"] is False
+    api, rater = api_as(assessed["reviewer"]), assessed["raters"][3]
+    answer = api.post(_url(assessed, f"raters/{rater.id}/exclude")).json()
+    assert answer == {"rater": rater.username, "rater_id": rater.id, "excluded": True}
+    assert Rating.objects.filter(rater=rater).exclude(status="rejected").count() == 0
+    assert api.post(_url(assessed, f"raters/{rater.id}/include")).json()["excluded"] is False
 
 
 def test_including_a_rater_of_another_client_answers_404(assessed, api_as):
     stranger = MembershipFactory(client=ClientFactory(), role="rater").user
-    response = api_as(assessed["reviewer"]).post(_url(assessed, f"raters/{stranger.username}/include"))
+    response = api_as(assessed["reviewer"]).post(_url(assessed, f"raters/{stranger.id}/include"))
     assert response.status_code == 404 and not ReviewDecision.objects.exists()
+
+
+def test_another_clients_rater_and_an_unknown_id_answer_alike(assessed, api_as):
+    stranger = MembershipFactory(client=ClientFactory(), role="rater").user
+    api = api_as(assessed["reviewer"])
+    theirs = api.post(_url(assessed, f"raters/{stranger.id}/exclude"))
+    nobody = api.post(_url(assessed, f"raters/{stranger.id + 10_000}/exclude"))
+    assert (theirs.status_code, theirs.json()) == (nobody.status_code, nobody.json()) == (
+        404, {"detail": "No such rater in this client."}
+    )
+
+
+def test_rater_stats_carry_the_rater_id_the_decision_routes_take(assessed, api_as):
+    rows = api_as(assessed["reviewer"]).get(_url(assessed, "raters/")).json()
+    assert {row["rater"]: row["rater_id"] for row in rows} == {r.username: r.id for r in assessed["raters"]}
 
 
 def test_recompute_is_debounced(assessed, api_as, broker):
@@ -174,3 +190,8 @@ def test_csv_export_defuses_spreadsheet_formulas(assessed, api_as):
     creative.save()
     body = b"".join(api_as(assessed["reviewer"]).get(_url(assessed, "labels/export?format=csv")).streaming_content)
     assert b",'=HYPERLINK(1)," in body and b",=HYPERLINK" not in body
+
+
+def test_an_unknown_export_format_is_a_400_naming_the_choices(assessed, api_as):
+    response = api_as(assessed["reviewer"]).get(_url(assessed, "labels/export?format=xml"))
+    assert response.status_code == 400 and "format" in response.json()

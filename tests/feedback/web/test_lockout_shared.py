@@ -1,0 +1,46 @@
+"""Login failures are counted in Redis, shared by every web process: failures made in one process
+lock the username for another (production's cache; the embedded default is per process)."""
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db]
+
+ROOT = Path(__file__).resolve().parents[3]
+FAIL = """
+import json, sys, django
+django.setup()
+from django.contrib.auth import authenticate
+from django.test import RequestFactory
+username, attempts, address = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+for i in range(attempts):
+    request = RequestFactory().post("/login/", REMOTE_ADDR=address)
+    authenticate(request, username=username, password=f"guess-{i}")
+print(json.dumps({"locked": bool(getattr(request, "axes_locked_out", False))}))
+"""
+
+
+def _process(username: str, attempts: int, address: str) -> dict:
+    db = connection.settings_dict
+    env = {
+        **os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "DJANGO_CACHE_URL": settings.CELERY_BROKER_URL,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+    }
+    result = subprocess.run([sys.executable, "-c", FAIL, username, str(attempts), address], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_failures_in_two_processes_add_up_to_one_lockout():
+    username = f"shared-{uuid.uuid4().hex[:12]}"  # unique: the Redis database is shared with other runs
+    first = settings.AXES_FAILURE_LIMIT - 1
+    assert _process(username, first, "10.20.0.1") == {"locked": False}
+    assert _process(username, 1, "10.20.0.2") == {"locked": True}
