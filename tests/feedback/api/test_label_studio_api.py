@@ -74,3 +74,26 @@ def test_import_is_for_managers(tenant, api_as):
     MembershipFactory(client=tenant["client"])
     body = {"tasks": [_task(tenant, "hero", 5, "x@example.com")]}
     assert api_as(tenant["reviewer"]).post(_url(tenant, "import"), body, format="json").status_code == 403
+
+
+def test_export_then_import_into_another_client_through_the_api_gives_the_same_ratings(tenant, api_as):
+    from tests.factories import ClientFactory, CriterionFactory
+
+    for creative in [CreativeFactory(client=tenant["client"], external_id=f"c{i}") for i in range(2)]:
+        RatingFactory(creative=creative, rater=tenant["rater"], scores={tenant["criteria"][0].id: 3})
+    exported = api_as(tenant["reviewer"]).get(_url(tenant, "export")).json()
+    fresh = ClientFactory()
+    for criterion in tenant["criteria"]:
+        CriterionFactory(client=fresh, name=criterion.name, order=criterion.order)
+    for i in range(2):
+        CreativeFactory(client=fresh, external_id=f"c{i}")
+    manager = MembershipFactory(client=fresh, role="manager").user
+    MembershipFactory(client=fresh, user=tenant["rater"])
+    answer = api_as(manager).post(f"/api/v1/clients/{fresh.slug}/ratings/import/", {"tasks": exported}, format="json")
+    assert answer.json()["ratings"] == {"created": 2, "unchanged": 0, "skipped": 0}
+
+    def values(client):
+        return sorted(Rating.objects.filter(client=client).values_list(
+            "creative__external_id", "rater__username", "scores__criterion__name", "scores__value"))
+
+    assert values(fresh) == values(tenant["client"])
