@@ -145,10 +145,15 @@ class _Importer:
             self.summary.skip(task=task_id, reason=problem)
             self.summary.ratings["skipped"] += len(annotations) if isinstance(annotations, list) else 0
             return
+        # The rating's identity: the task and annotation ids, or (where an export lacks them) the
+        # image and the annotation's position, so that the same export always names the same ratings.
+        task_key = task_id if task_id is not None else f"image:{task['data']['image']}"
         for index, annotation in enumerate(annotations):
-            annotation_id = annotation.get("id", f"#{index}") if isinstance(annotation, dict) else f"#{index}"
-            reason = self._annotation(task_id, creative, annotation) if isinstance(annotation, dict) else (
-                "annotation is not a JSON object"
+            annotation_id = annotation.get("id") if isinstance(annotation, dict) else None
+            annotation_id = annotation_id if annotation_id is not None else f"#{index}"
+            reason = (
+                self._annotation(f"{task_key}:{annotation_id}", creative, annotation)
+                if isinstance(annotation, dict) else "annotation is not a JSON object"
             )
             if reason:
                 self.summary.ratings["skipped"] += 1
@@ -195,7 +200,7 @@ class _Importer:
 
     # Annotations ---------------------------------------------------------------------------
 
-    def _annotation(self, task_id, creative: Creative, annotation: dict) -> str:
+    def _annotation(self, identity: str, creative: Creative, annotation: dict) -> str:
         """Import one annotation as a rating; the reason it was skipped, or "" when imported."""
         if annotation.get("was_cancelled"):
             return "cancelled: the annotator skipped this task in Label Studio"
@@ -215,7 +220,7 @@ class _Importer:
             _, created = rating_create(client=self.client, rater=rater, data=RatingInput(
                 creative_id=creative.id,
                 scores={str(criterion_id): value for criterion_id, value in scores.items()},
-                client_uuid=uuid.uuid5(IMPORT_NAMESPACE, f"{self.client.id}:{task_id}:{annotation.get('id')}"),
+                client_uuid=uuid.uuid5(IMPORT_NAMESPACE, f"{self.client.id}:{identity}"),
                 duration_ms=_duration_ms(annotation.get("lead_time")),
                 submitted_at=_when(annotation.get("created_at")),
             ))

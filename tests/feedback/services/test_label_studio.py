@@ -238,3 +238,14 @@ def test_an_annotation_by_the_same_rater_twice_is_skipped_as_already_rated(setup
 ])
 def test_image_file_name_is_the_base_name(image, name):
     assert image_file_name(image) == name
+
+
+def test_annotations_without_ids_are_told_apart_by_position_and_reimport_idempotently(setup):
+    other = MembershipFactory(client=setup["client"], user=UserFactory(email="jo@example.com")).user
+    annotations = [_annotation(), _annotation(completed_by=other.email)]
+    for annotation in annotations:
+        del annotation["id"]
+    task = _task(annotations=annotations)
+    del task["id"]
+    assert _import(setup, [task]).ratings["created"] == 2
+    assert _import(setup, [task]).ratings["unchanged"] == 2
