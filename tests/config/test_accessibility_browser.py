@@ -25,7 +25,7 @@ from feedback.models import Rating, Role
 from review.services.recompute import quality_recompute
 from tests.browser import log_in
 from tests.conftest import CHROMIUM_ARGS
-from tests.factories import CreativeFactory, CriterionFactory, MembershipFactory, UserFactory
+from tests.factories import PASSWORD, ClientFactory, CreativeFactory, CriterionFactory, MembershipFactory, UserFactory
 from tests.review.services.quality_data import agreeing_panel
 from tests.routes import all_routes
 from training.models import ModelVersion, TrainingRun
@@ -68,8 +68,6 @@ def seeded(transactional_db, settings):
     settings.TASTEMAKER_TEXT_ENCODER = "hashing"
     settings.TASTEMAKER_TRAINING_HYPERPARAMETERS = json.dumps(TINY_TRAINING)
     settings.TASTEMAKER_TORCH_THREADS = 1
-    from tests.factories import ClientFactory
-
     client = ClientFactory(name="Acme Coffee", retrain_threshold=20)
     for i in range(2):
         CriterionFactory(client=client, order=i)
@@ -240,8 +238,6 @@ def test_login_form_and_rating_page_work_with_the_keyboard_alone(chromium, live_
     _tab_to(page, "input[name=username]")
     page.keyboard.type(rater.username)
     _tab_to(page, "input[name=password]")
-    from tests.factories import PASSWORD
-
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
     page.wait_for_url(f"{live_server.url}/")
