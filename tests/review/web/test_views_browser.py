@@ -34,7 +34,7 @@ def test_reviewer_filters_by_rater_rejects_two_and_sees_counts_change(page, live
     flagged, rejected = _count(page, "flagged"), _count(page, "rejected")
     assert flagged == 12 and rejected == 0
 
-    page.click("text=Flagged labels")
+    page.click("nav [data-nav=review-flags]")
     page.select_option("select[name=rater]", reviewed["fast"].username)
     page.select_option("select[name=criterion]", str(reviewed["criteria"][0].id))
     page.click("#flag-filters button[type=submit]")
