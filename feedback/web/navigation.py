@@ -98,10 +98,12 @@ def navigation(request) -> dict:
     slug = match.kwargs.get("client_slug") if match else None
     clients = client_list_for_user(user=user)
     current = next(((client, role) for client, role in clients if client.slug == slug), None)
+    if current is None and slug is None and len(clients) == 1:
+        current = clients[0]  # a page of no client (home): someone in one client sees that client's bar
     return {"nav": {
         "client": current[0] if current else None,
         "role": current[1] if current else None,
-        "links": client_links(slug=slug, role=current[1], current_url_name=url_name) if current else [],
+        "links": client_links(slug=current[0].slug, role=current[1], current_url_name=url_name) if current else [],
         "agency": agency_links(user=user, current_url_name=url_name),
         "clients": clients,
         "section": url_name if current else "",

@@ -31,6 +31,17 @@ from feedback.services.tenancy import (
 from feedback.web.forms import ClientSettingsForm, CriterionForm, MemberAddForm, MemberRoleForm, add_service_errors
 
 AUDIT_EVENTS_PER_PAGE = 25
+# The change log's words for each action; an action not listed here is shown as stored.
+AUDIT_ACTION_WORDS = {
+    "client.created": "Client created",
+    "client.settings_changed": "Settings changed",
+    "membership.added": "Member added",
+    "membership.role_changed": "Role changed",
+    "membership.removed": "Member removed",
+    "criterion.created": "Criterion added",
+    "criterion.changed": "Criterion changed",
+    "criterion.moved": "Criteria reordered",
+}
 SCALE_LOCKED = ("The scale is locked because ratings already use it: changing it would change what those "
                 "labels mean. To use another scale, add a new criterion and deactivate this one.")
 
@@ -174,7 +185,7 @@ def client_settings(request, client_slug: str):
             messages.success(request, "Settings saved.")
             return redirect("client-settings", client_slug=client.slug)
     page = Paginator(audit_event_list(client=client), AUDIT_EVENTS_PER_PAGE).get_page(request.GET.get("page"))
-    events = [(event, _changes(event)) for event in page]
+    events = [(event, AUDIT_ACTION_WORDS.get(event.action, event.action), _changes(event)) for event in page]
     context = {"client": client, "form": form, "page": page, "events": events,
                "ranges": CLIENT_SETTING_RANGES}
     return render(request, "feedback/client_settings.html", context)

@@ -24,6 +24,8 @@ def home(request):
 def client_switch(request):
     """Go to another of my clients, in the same section when my role there allows it, else its first page."""
     slug = request.GET.get("client", "")[:64]
+    if not slug:
+        return redirect("home")  # "Switch" pressed before choosing a client
     # No slug holds a NUL, and PostgreSQL refuses one in a query: such a slug is simply not found.
     resolved = client_membership_get(user=request.user, slug=slug) if "\x00" not in slug else None
     if resolved is None:

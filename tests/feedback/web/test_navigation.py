@@ -101,3 +101,15 @@ def test_login_and_lockout_pages_extend_the_layout_without_a_bar(client, db):
     response = client.get("/login/")
     assert response.context["nav"] is None
     assert b'class="topbar"' in response.content
+
+
+def test_on_the_home_page_someone_in_one_client_sees_that_clients_bar(client, tenant):
+    client.force_login(tenant["reviewer"])
+    assert _nav_urls(client.get("/")) == CLIENT_PAGES["reviewer"]
+    MembershipFactory(user=tenant["reviewer"], client=ClientFactory())
+    assert _nav_urls(client.get("/")) == []
+
+
+def test_switch_pressed_before_choosing_a_client_goes_home(client, tenant):
+    client.force_login(tenant["manager"])
+    assert client.get("/switch/").url == "/"

@@ -243,8 +243,8 @@ def test_saving_settings_changes_the_client_and_logs_it(client, tenant):
     saved = Client.objects.get(id=tenant["client"].id)
     assert (saved.overlap, saved.repeat_rate, saved.lease_seconds, saved.retrain_threshold) == (5, 0.1, 300, 40)
     page = client.get(_url(tenant, "settings/"))
-    event, changes = page.context["events"][0]
-    assert event.action == "client.settings_changed" and ("overlap", 3, 5) in changes
+    event, words, changes = page.context["events"][0]
+    assert (event.action, words) == ("client.settings_changed", "Settings changed") and ("overlap", 3, 5) in changes
 
 
 def test_a_setting_out_of_range_is_named_with_its_range_and_nothing_saved(client, tenant):
@@ -266,7 +266,7 @@ def test_the_change_log_is_paginated_newest_first_and_reads_a_fixed_number_of_qu
     with CaptureQueriesContext(connection) as queries:
         page = client.get(url)
     assert len(queries) <= 10
-    assert page.context["events"][0][1] == [("overlap", 18, 19)]
+    assert page.context["events"][0][2] == [("overlap", 18, 19)]
     for value in range(20, 1, -1):
         client_settings_update(client=tenant["client"], actor=tenant["manager"], overlap=value)
     with CaptureQueriesContext(connection) as more:
