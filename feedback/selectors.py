@@ -7,9 +7,11 @@ from datetime import datetime
 from pathlib import PurePosixPath
 from xml.sax.saxutils import quoteattr
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
+from django.core.files import File
 from django.db import connection
 from django.db.models import (
     Case,
@@ -30,7 +32,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import slugify
 
-from feedback.errors import NotFound
+from feedback.errors import NotFound, Unavailable
 from feedback.models import (
     AuditEvent,
     Client,
@@ -128,8 +130,21 @@ def creative_list_newest(*, client: Client) -> QuerySet[Creative]:
     )
 
 
+def creative_file_open(*, client: Client, creative_id: int, variant: str) -> File:
+    """A creative's image or thumbnail, opened for reading from whichever store holds it (a folder or
+    an S3 bucket); NotFound for another client's creative or a file gone from the store, Unavailable
+    when the store cannot be reached."""
+    field = creative_file_get(client=client, creative_id=creative_id, variant=variant)
+    try:
+        return field.storage.open(field.name, "rb")
+    except FileNotFoundError as exc:
+        raise NotFound("No such file.") from exc
+    except (OSError, BotoCoreError, ClientError) as exc:
+        raise Unavailable("The file store cannot be reached; try again shortly.") from exc
+
+
 def creative_file_get(*, client: Client, creative_id: int, variant: str) -> FieldFile:
-    """A creative's image or thumbnail file; NotFound for another client's creative or a missing file."""
+    """A creative's image or thumbnail file; NotFound for another client's creative or no file recorded."""
     if variant not in CREATIVE_FILE_VARIANTS:
         raise NotFound("No such file.")
     creative = Creative.objects.filter(client=client, id=creative_id).only(*CREATIVE_FILE_VARIANTS).first()

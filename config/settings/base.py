@@ -7,6 +7,8 @@ from csp.constants import NONE, SELF
 
 from jobs.contract import beat_schedule, task_routes
 
+from .storage import storages_from_environ
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("TASTEMAKER_VAR_DIR", BASE_DIR / "var"))
 
@@ -115,6 +117,10 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", VAR_DIR / "static"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", VAR_DIR / "media"))
+# Creatives, thumbnails and checkpoints: MEDIA_ROOT, or an S3-protocol bucket (TASTEMAKER_STORAGE=s3,
+# TASTEMAKER_S3_*; config/settings/storage.py, README "Storage and several machines").
+TASTEMAKER_STORAGE = os.environ.get("TASTEMAKER_STORAGE", "filesystem").strip().lower() or "filesystem"
+STORAGES = storages_from_environ(os.environ)
 
 # Uploads: the request body may carry a bulk import of up to 500 base64 images.
 TASTEMAKER_MAX_IMAGE_BYTES = int(os.environ.get("TASTEMAKER_MAX_IMAGE_BYTES", str(10 * 1024 * 1024)))

@@ -13,7 +13,7 @@ from feedback.api.tenancy import ClientScopedMixin
 from feedback.models import Client, Creative, Criterion, Rating, Role
 from feedback.selectors import (
     client_list_for_user,
-    creative_file_get,
+    creative_file_open,
     creative_filter_tag,
     creative_list,
     criterion_list,
@@ -149,12 +149,16 @@ class CreativeViewSet(ClientScopedMixin, mixins.ListModelMixin, mixins.RetrieveM
 
 
 class CreativeFileView(ClientScopedMixin, APIView):
-    """A creative's image or thumbnail, streamed only to members of its client (session or token)."""
+    """A creative's image or thumbnail, streamed only to members of its client (session or token).
+
+    Streamed through this view on every backend, never a redirect to a signed store URL: the
+    membership check runs on each request, the page's CSP keeps img-src 'self', and the object
+    store may sit on a private network the browsers cannot reach.
+    """
 
     @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY})
     def get(self, request, client_slug: str, creative_id: int, variant: str):
-        field = creative_file_get(client=self.client, creative_id=creative_id, variant=variant)
-        response = FileResponse(field.open("rb"))
+        response = FileResponse(creative_file_open(client=self.client, creative_id=creative_id, variant=variant))
         response["Cache-Control"] = "private, max-age=86400"
         response["X-Content-Type-Options"] = "nosniff"
         return response

@@ -4,8 +4,8 @@ from django.core.files.storage import default_storage
 from django.test import Client as WebClient
 
 from tests.factories import ClientFactory, MembershipFactory
+from tests.storage import replace_stored
 from training.models import ModelVersion, TrainingRun
-from training.services.artifacts import artifact_write
 from training.services.execute import training_run_execute
 from training.services.runs import training_run_request
 
@@ -34,7 +34,7 @@ def test_overview_run_and_model_pages_render(trained):
 
 def test_model_card_is_rendered_from_stored_facts_without_opening_the_model_file(trained):
     # Garbage that any attempt to load would refuse: the card shows it is present, nothing more.
-    artifact_write(name=ModelVersion.objects.get(client=trained["client"]).artifact, data=b"garbage")
+    replace_stored(ModelVersion.objects.get(client=trained["client"]).artifact, b"garbage")
     page = _login(trained["manager"]).get(f"/train/{trained['client'].slug}/models/1/")
     assert page.status_code == 200 and b"(in storage)" in page.content and b"missing from storage" not in page.content
 
