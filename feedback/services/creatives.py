@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from feedback.images import ValidatedImage, validate_image
 from feedback.models import Client, Creative
@@ -37,10 +37,18 @@ class CreativeResult:
 
 
 def creative_upsert(*, client: Client, data: CreativeInput) -> CreativeResult:
-    """Create the creative, or update the one with the same external_id (upsert)."""
+    """Create the creative, or update the one with the same external_id (upsert).
+
+    Two uploads of one new external_id at once (a.png and a.jpg dropped together) both find no row;
+    the second insert hits the unique constraint, and is then an update of the row the first made.
+    """
     image = _validated_image(data.image)
-    with transaction.atomic():
-        return _upsert_validated(client=client, data=data, image=image)
+    try:
+        with transaction.atomic():
+            return _upsert_validated(client=client, data=data, image=image)
+    except IntegrityError:
+        with transaction.atomic():
+            return _upsert_validated(client=client, data=data, image=image)
 
 
 def creative_bulk_upsert(*, client: Client, items: list[CreativeInput]) -> list[CreativeResult]:
@@ -121,9 +129,7 @@ def _audit_change(creative: Creative, *, actor: AbstractBaseUser | None, action:
 
 def _upsert_validated(*, client: Client, data: CreativeInput, image: ValidatedImage | None) -> CreativeResult:
     _check_external_id(data.external_id)
-    creative = (
-        Creative.objects.select_for_update().filter(client=client, external_id=data.external_id).first()
-    )
+    creative = _existing_for_update(client=client, external_id=data.external_id)
     created = creative is None
     if created:
         if image is None:
@@ -133,12 +139,18 @@ def _upsert_validated(*, client: Client, data: CreativeInput, image: ValidatedIm
     _apply_metadata(creative, data.metadata)
     if image is not None:
         _attach_image(creative, image, filename=data.filename)
-    creative.full_clean(exclude=["image", "thumbnail"], validate_unique=False)
+    # The one constraint, external_id unique per client, is left to the database: a row a concurrent
+    # upload inserted since our lookup raises IntegrityError, and creative_upsert retries as an update.
+    creative.full_clean(exclude=["image", "thumbnail"], validate_unique=False, validate_constraints=False)
     creative.save()
     duplicates = creative_duplicates(
         client=client, content_hash=creative.content_hash, exclude_id=creative.id
     )
     return CreativeResult(creative=creative, created=created, duplicates=duplicates)
+
+
+def _existing_for_update(*, client: Client, external_id: str) -> Creative | None:
+    return Creative.objects.select_for_update().filter(client=client, external_id=external_id).first()
 
 
 def _validated_image(data: bytes | None) -> ValidatedImage | None:

@@ -44,3 +44,22 @@ def test_archive_then_unarchive_are_both_audited(tenant):
     assert [(e.action, e.after) for e in _events(creative)] == [
         ("creative.archived", {"archived": True}), ("creative.unarchived", {"archived": False}),
     ]
+
+
+def test_an_upsert_that_loses_the_race_to_create_updates_the_winners_row(tenant, png_bytes, monkeypatch):
+    from feedback.services import creatives as service
+    from feedback.services.creatives import CreativeInput, creative_upsert
+
+    winner = CreativeFactory(client=tenant["client"], external_id="a", headline="first")
+    real_lookup = service._existing_for_update
+    calls = []
+
+    def lookup_before_the_winner_committed(**kwargs):
+        calls.append(kwargs)
+        return None if len(calls) == 1 else real_lookup(**kwargs)
+
+    monkeypatch.setattr(service, "_existing_for_update", lookup_before_the_winner_committed)
+    result = creative_upsert(client=tenant["client"], data=CreativeInput(external_id="a", headline="second",
+                                                                        image=png_bytes()))
+    assert (result.creative.id, result.created, result.creative.headline) == (winner.id, False, "second")
+    assert len(calls) == 2
