@@ -33,6 +33,13 @@ def noisy_png(seed: int, side: int = 96) -> bytes:
     return buffer.getvalue()
 
 
+def random_png(side: int) -> bytes:
+    """A PNG of random bytes, which no compression shrinks: about 3 bytes a pixel."""
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 def drop(page, files: list[tuple[str, str, bytes]]) -> None:
     """A real drop event on the drop zone, carrying a DataTransfer of File objects built in the page."""
     payload = [{"name": name, "type": kind, "data": base64.b64encode(data).decode()} for name, kind, data in files]
@@ -186,3 +193,25 @@ def test_list_filters_by_campaign_with_values_from_the_data(page, live_server, a
     shot(page, "creative-list-filtered")
     assert page.text_content("#creative-count").strip() == "1 creative matches the filters."
     assert page.locator("tbody tr").count() == 1 and "a" in page.text_content("tbody tr td:nth-child(3)")
+
+
+def test_each_refused_file_shows_the_apis_reason(page, live_server, acme, settings):
+    from tests.corpus import png_claiming
+
+    settings.TASTEMAKER_MAX_IMAGE_BYTES = 20_000
+    settings.TASTEMAKER_MAX_IMAGE_PIXELS = 1_000_000
+    log_in(page, live_server, acme["manager"])
+    page.goto(f"{live_server.url}/c/acme/creatives/upload/")
+    drop(page, [
+        ("notes.txt", "text/plain", b"just text"),
+        ("huge.png", "image/png", random_png(side=100)),
+        ("bomb.png", "image/png", png_claiming(5000, 5000)),
+        ("fine.png", "image/png", noisy_png(9, side=32)),
+    ])
+
+    text = wait_until_done(page)
+    shot(page, "upload-refused-files")
+    assert "Created 1, updated 0, skipped 3." in text
+    assert "notes.txt: image: Not a valid image: upload a PNG, JPEG or WebP file." in text
+    assert "huge.png: image: The file is" in text and "the limit is 20,000." in text
+    assert "bomb.png: image: The image is 5000×5000 = 25,000,000 pixels; the limit is 1,000,000." in text
