@@ -31,6 +31,8 @@
     zone.dataset.state = "idle";
     if (event.dataTransfer && event.dataTransfer.files.length) take(Array.from(event.dataTransfer.files));
   });
+  // A file dropped beside the zone would make the browser leave the page to show it.
+  ["dragover", "drop"].forEach((type) => window.addEventListener(type, (event) => event.preventDefault()));
   input.addEventListener("change", () => {
     take(Array.from(input.files));
     input.value = "";
@@ -39,9 +41,13 @@
   function take(files) {
     const csvs = files.filter(isCsv);
     const images = files.filter((file) => !isCsv(file));
-    summary.hidden = true;
-    if (csvs.length) csvs.forEach((csv, index) => takeCsv(csv, images, index === 0));
-    else images.forEach((file) => enqueue(file, { external_id: stem(file.name) }));
+    if (!csvs.length) {
+      images.forEach((file) => enqueue(file, { external_id: stem(file.name) }));
+    } else {
+      csvs.slice(1).forEach((csv) => finish(addItem(csv.name), "skipped", "drop one CSV at a time, with its images"));
+      takeCsv(csvs[0], images);
+    }
+    refreshSummary();
   }
 
   function isCsv(file) {
@@ -54,17 +60,17 @@
 
   // ---- A CSV: the server parses it (the same rules as import_creatives), the page matches files ----
 
-  async function takeCsv(csv, images, reportUnnamed) {
+  async function takeCsv(csv, images) {
     reading += 1;
     try {
-      await listCsvRows(csv, images, reportUnnamed);
+      await listCsvRows(csv, images);
     } finally {
       reading -= 1;
       refreshSummary();
     }
   }
 
-  async function listCsvRows(csv, images, reportUnnamed) {
+  async function listCsvRows(csv, images) {
     status.textContent = `Reading ${csv.name}…`;
     let rows;
     try {
@@ -98,11 +104,9 @@
         metadata: JSON.stringify(row.metadata),
       }, label);
     });
-    if (reportUnnamed) {
-      images.filter((file) => !named.has(file.name)).forEach((file) => (
-        finish(addItem(file.name), "skipped", "not named in the CSV's image column")
-      ));
-    }
+    images.filter((file) => !named.has(file.name)).forEach((file) => (
+      finish(addItem(file.name), "skipped", "not named in the CSV's image column")
+    ));
   }
 
   // ---- Uploading, a few at a time ----
@@ -112,6 +116,7 @@
     item.querySelector(".state").textContent = "Waiting";
     waiting.push({ file, fields, item });
     pump();
+    refreshSummary();
   }
 
   function pump() {
@@ -138,6 +143,9 @@
       xhr.setRequestHeader("Accept", "application/json");
       xhr.upload.addEventListener("progress", (event) => {
         if (event.lengthComputable) bar.value = event.loaded / event.total;
+      });
+      xhr.upload.addEventListener("load", () => {
+        item.querySelector(".state").textContent = "Checking on the server…";
       });
       xhr.addEventListener("load", () => {
         bar.value = 1;
