@@ -167,22 +167,25 @@
       link.href = `${config.creativePage}${data.id}/`;
       link.textContent = `#${data.id}`;
       finish(item, state, state === "created" ? "Created " : "Updated ", link);
-      (data.duplicates || []).forEach((id) => noteDuplicate(item, id));
+      if (data.duplicates && data.duplicates.length) noteDuplicates(item, data.duplicates);
       return;
     }
     const reason = messageOf(data) || `the server answered ${code}`;
     finish(item, "skipped", code === 413 ? `too large for the server: ${reason}` : reason);
   }
 
-  function noteDuplicate(item, id) {
+  // One line per file: the creatives that already have exactly these image bytes.
+  function noteDuplicates(item, ids) {
     tally.duplicates += 1;
     const line = document.createElement("p");
     line.className = "duplicate";
     line.append("Same image as ");
-    const link = document.createElement("a");
-    link.href = `${config.creativePage}${id}/`;
-    link.textContent = `creative #${id}`;
-    line.append(link);
+    ids.forEach((id, index) => {
+      const link = document.createElement("a");
+      link.href = `${config.creativePage}${id}/`;
+      link.textContent = `creative #${id}`;
+      line.append(...(index ? [", ", link] : [link]));
+    });
     item.append(line);
     refreshSummary();
   }
