@@ -5,6 +5,8 @@ such object (another client's object looks exactly the same), and each edge answ
 """
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import PurePosixPath
+from xml.sax.saxutils import quoteattr
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -19,6 +21,7 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
     Value,
@@ -26,6 +29,7 @@ from django.db.models import (
 from django.db.models.fields.files import FieldFile
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.text import slugify
 
 from feedback.errors import NotFound
 from feedback.models import (
@@ -306,3 +310,108 @@ def audit_event_list(*, client: Client | None = None, action_prefix: str = "") -
     if action_prefix:
         queryset = queryset.filter(action__startswith=action_prefix)
     return queryset.order_by("-created_at", "-id")
+
+
+# --- Label Studio export (the import is feedback.services.label_studio). ---
+
+
+def label_studio_export(*, client: Client) -> list[dict]:
+    """The client's creatives and ratings as a Label Studio JSON export (a list of tasks).
+
+    One task per creative (archived ones only when rated), `data.image` a path relative to the
+    export (`images/<file>`, see `label_studio_image_name`), one annotation per rating with one
+    result per scored criterion: `rating` on scales that start at 1 (Label Studio's Rating tag is
+    1..maxRating), else `choices` whose text is the point's anchor (when every point has a distinct
+    one) or the number. Blind repeats are left out: Label Studio has one annotation per annotator
+    and task, and the first rating is the one that counts.
+    """
+    criteria = {criterion.id: criterion for criterion in criterion_list(client=client)}
+    ratings = (
+        Rating.objects.filter(client=client)
+        .exclude(kind=Rating.Kind.REPEAT)
+        .select_related("rater")
+        .prefetch_related(Prefetch("scores", queryset=Score.objects.only("rating_id", "criterion_id", "value")))
+        .order_by("creative_id", "submitted_at", "id")
+    )
+    by_creative: dict[int, list[Rating]] = {}
+    for rating in ratings:
+        by_creative.setdefault(rating.creative_id, []).append(rating)
+    creatives = Creative.objects.filter(client=client).filter(
+        Q(archived=False) | Q(id__in=list(by_creative))
+    ).order_by("id")
+    return [
+        {
+            "id": creative.id,
+            "data": {
+                "image": f"images/{label_studio_image_name(creative)}",
+                "external_id": creative.external_id,
+                "headline": creative.headline,
+                "body": creative.body,
+            },
+            "annotations": [_label_studio_annotation(rating, criteria) for rating in by_creative.get(creative.id, [])],
+        }
+        for creative in creatives
+    ]
+
+
+def label_studio_image_name(creative: Creative) -> str:
+    """The file name of a creative's image in an export: unique per creative, readable, safe."""
+    stem = slugify(creative.external_id.replace("/", "-"))[:80] or "creative"
+    suffix = PurePosixPath(creative.image.name).suffix.lower() or ".png"
+    return f"{creative.id}-{stem}{suffix}"
+
+
+def label_studio_config(*, client: Client) -> str:
+    """A Label Studio labeling config (XML) for the client's active rubric, matching the export."""
+    lines = ['<View>', '  <Image name="image" value="$image"/>', '  <Header value="$headline"/>']
+    for criterion in criterion_list(client=client, active_only=True):
+        name = quoteattr(criterion.name)
+        lines.append(f"  <Header value={quoteattr(criterion.question or criterion.name)}/>")
+        if _label_studio_uses_rating(criterion):
+            lines.append(f'  <Rating name={name} toName="image" maxRating="{criterion.scale_max}" required="true"/>')
+            continue
+        lines.append(f'  <Choices name={name} toName="image" choice="single" required="true">')
+        lines += [
+            f"    <Choice value={quoteattr(_label_studio_choice(criterion, point))}/>"
+            for point in range(criterion.scale_min, criterion.scale_max + 1)
+        ]
+        lines.append("  </Choices>")
+    lines.append("</View>")
+    return "\n".join(lines) + "\n"
+
+
+def _label_studio_annotation(rating: Rating, criteria: dict[int, Criterion]) -> dict:
+    result = []
+    for score in sorted(rating.scores.all(), key=lambda s: (criteria[s.criterion_id].order, s.criterion_id)):
+        criterion = criteria[score.criterion_id]
+        if _label_studio_uses_rating(criterion):
+            kind, value = "rating", {"rating": score.value}
+        else:
+            kind, value = "choices", {"choices": [_label_studio_choice(criterion, score.value)]}
+        result.append({
+            "id": f"r{rating.id}c{criterion.id}", "from_name": criterion.name, "to_name": "image",
+            "type": kind, "value": value, "origin": "manual",
+        })
+    rater = rating.rater
+    return {
+        "id": rating.id,
+        "completed_by": {"id": rater.pk, "email": rater.email, "username": rater.get_username()},
+        "result": result,
+        "was_cancelled": False,
+        "ground_truth": rating.kind == Rating.Kind.GOLD,
+        "created_at": rating.submitted_at.isoformat(),
+        "lead_time": rating.duration_ms / 1000 if rating.duration_ms is not None else None,
+    }
+
+
+def _label_studio_uses_rating(criterion: Criterion) -> bool:
+    return criterion.scale_min == 1 and criterion.level != Criterion.Level.NOMINAL
+
+
+def _label_studio_choice(criterion: Criterion, point: int) -> str:
+    """A point's anchor when every point of the scale has a distinct one, else the number."""
+    anchors = criterion.anchors or {}
+    texts = [str(anchors.get(str(p), "")).strip() for p in range(criterion.scale_min, criterion.scale_max + 1)]
+    distinct = len({text.lower() for text in texts}) == len(texts)
+    usable = all(texts) and distinct and not any(text.lstrip("+-").isdigit() for text in texts)
+    return texts[point - criterion.scale_min] if usable else str(point)

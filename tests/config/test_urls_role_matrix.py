@@ -29,6 +29,8 @@ ENDPOINTS = [
     ("GET", "ratings/", "rater", None),
     ("POST", "ratings/", "rater", None),
     ("GET", "ratings/{rating}/", "rater", None),
+    ("GET", "ratings/export/", "reviewer", None),
+    ("POST", "ratings/import/", "manager", None),
 ]
 
 
