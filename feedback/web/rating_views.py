@@ -1,13 +1,15 @@
 """Rating pages: the keyboard-first rating page, and managers' creative list and page with gold references."""
+from collections.abc import Sequence
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from feedback.models import Role
+from feedback.models import Client, Creative, Role
 from feedback.selectors import (
     QUEUE_COUNT_CAP,
     CreativeFilters,
@@ -89,7 +91,10 @@ def creative_detail(request, client_slug: str, creative_id: int):
     return creative_detail_render(request, client=client, creative=creative, gold_errors=errors)
 
 
-def creative_detail_render(request, *, client, creative, gold_errors=(), edit_form: CreativeEditForm | None = None):
+def creative_detail_render(
+    request: HttpRequest, *, client: Client, creative: Creative, gold_errors: Sequence[str] = (),
+    edit_form: CreativeEditForm | None = None,
+) -> HttpResponse:
     """The creative page, shared by the gold form here and the edit form (creative_views)."""
     reference = gold_reference_scores(creative=creative)
     rows = [
