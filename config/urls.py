@@ -19,5 +19,6 @@ urlpatterns = [
     path("api/docs/", api_docs, name="api-docs"),
     path("review/<slug:client_slug>/", include("review.web.urls")),
     path("train/<slug:client_slug>/", include("training.web.urls")),
+    path("agency/", include("training.web.agency_urls")),
     path("", include("feedback.web.urls")),
 ]

@@ -13,6 +13,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import (
+    Case,
     CharField,
     Count,
     Exists,
@@ -25,6 +26,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    When,
 )
 from django.db.models.fields.files import FieldFile
 from django.db.models.functions import Coalesce
@@ -415,3 +417,32 @@ def _label_studio_choice(criterion: Criterion, point: int) -> str:
     distinct = len({text.lower() for text in texts}) == len(texts)
     usable = all(texts) and distinct and not any(text.lstrip("+-").isdigit() for text in texts)
     return texts[point - criterion.scale_min] if usable else str(point)
+# --- Setup pages: the rubric editor, members, and the agency's list of clients. ---
+
+
+def criterion_list_for_editor(*, client: Client) -> QuerySet[Criterion]:
+    """The whole rubric in display order, each criterion marked `has_scores` (its scale is then locked)."""
+    return criterion_list(client=client).annotate(has_scores=Exists(Score.objects.filter(criterion=OuterRef("pk"))))
+
+
+def criterion_get(*, client: Client, criterion_id: int) -> Criterion:
+    """One criterion of the client, marked `has_scores`; NotFound when the client has no such criterion."""
+    criterion = criterion_list_for_editor(client=client).filter(id=criterion_id).first()
+    if criterion is None:
+        raise NotFound("No such criterion.")
+    return criterion
+
+
+def membership_list(*, client: Client) -> QuerySet[Membership]:
+    """The client's members with their users, managers first, then by username."""
+    order = {Role.MANAGER: 0, Role.REVIEWER: 1, Role.RATER: 2}
+    rank = Case(*(When(role=role, then=Value(n)) for role, n in order.items()), output_field=IntegerField())
+    return (
+        Membership.objects.filter(client=client).select_related("user")
+        .annotate(role_rank=rank).order_by("role_rank", "user__username")
+    )
+
+
+def client_list_with_label_counts() -> QuerySet[Client]:
+    """Every client with its number of ratings (`label_count`), in one query; for agency admins."""
+    return Client.objects.annotate(label_count=Count("ratings")).order_by("name")

@@ -2,11 +2,12 @@
 from dataclasses import dataclass
 
 from django.core.files.storage import default_storage
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet, Subquery
 
 from feedback.errors import NotFound
 from feedback.models import Client
-from feedback.selectors import criterion_list
+from feedback.selectors import client_list_with_label_counts, criterion_list
+from review.selectors import ClientAgreement, client_agreement_latest_by_client
 from training.models import ModelVersion, TrainingRun
 
 # The overview page lists this many of the newest runs and versions.
@@ -79,3 +80,34 @@ def model_card_get(*, client: Client, version: int) -> ModelCard:
     model = model_version_get(client=client, version=version)
     names = {str(cid): name for cid, name in criterion_list(client=client).values_list("id", "name")}
     return ModelCard(model, bool(model.artifact) and default_storage.exists(model.artifact), names)
+
+
+@dataclass(frozen=True)
+class AgencyClientRow:
+    """One client as the agency's list shows it."""
+
+    client: Client
+    label_count: int
+    agreement: ClientAgreement | None
+    active_model: ModelVersion | None
+    last_run: TrainingRun | None
+
+
+def agency_client_overview() -> list[AgencyClientRow]:
+    """Every client with its label count, latest agreement, active model and newest training run.
+
+    For agency admins only (no membership scoping: the caller checks it is a superuser). One query
+    per table, whatever the number of clients.
+    """
+    clients = list(client_list_with_label_counts())
+    agreement = client_agreement_latest_by_client()
+    active = {m.client_id: m for m in ModelVersion.objects.filter(is_active=True).only("id", "client_id", "version",
+                                                                                       "created_at")}
+    newest = TrainingRun.objects.order_by().values("client_id").annotate(newest=Max("id")).values("newest")
+    runs = {run.client_id: run for run in TrainingRun.objects.filter(id__in=Subquery(newest)).only(
+        "id", "client_id", "status", "requested_at", "finished_at", "outcome")}
+    return [
+        AgencyClientRow(client=c, label_count=c.label_count, agreement=agreement.get(c.id),
+                        active_model=active.get(c.id), last_run=runs.get(c.id))
+        for c in clients
+    ]

@@ -189,14 +189,14 @@ class CriterionViewSet(ClientScopedMixin, mixins.ListModelMixin, mixins.Retrieve
     def create(self, request, client_slug):
         form = self.get_serializer(data=request.data)
         form.is_valid(raise_exception=True)
-        criterion = criterion_create(client=self.client, **form.validated_data)
+        criterion = criterion_create(client=self.client, actor=request.user, **form.validated_data)
         return Response(self.get_serializer(criterion).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, client_slug, pk):
         criterion = self.get_object()
         form = self.get_serializer(criterion, data=request.data, partial=True)
         form.is_valid(raise_exception=True)
-        criterion = criterion_update(criterion=criterion, data=dict(form.validated_data))
+        criterion = criterion_update(criterion=criterion, data=dict(form.validated_data), actor=request.user)
         return Response(self.get_serializer(criterion).data)
 
 

@@ -1,0 +1,8 @@
+"""Agency admins' pages, mounted under /agency/."""
+from django.urls import path
+
+from training.web import agency_views
+
+urlpatterns = [
+    path("clients/", agency_views.clients, name="agency-clients"),
+]
