@@ -8,7 +8,7 @@ from feedback.models import Creative
 
 # The columns the edit form shows as their own fields; the rest of `metadata` is edited as JSON.
 OWN_FIELDS = ("channel", "format", "campaign", "tags")
-ARCHIVED_CHOICES = [("", "Active and archived"), ("no", "Active only"), ("yes", "Archived only")]
+ARCHIVED_CHOICES = [("", "All"), ("no", "Active only"), ("yes", "Archived only")]
 
 
 class CreativeFilterForm(forms.Form):
