@@ -3,6 +3,7 @@
 A selector that is asked for one object raises `feedback.errors.NotFound` when the client has no
 such object (another client's object looks exactly the same), and each edge answers that with 404.
 """
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePosixPath
 from xml.sax.saxutils import quoteattr
@@ -15,9 +16,11 @@ from django.core.files import File
 from django.db import connection
 from django.db.models import (
     Case,
+    CharField,
     Count,
     Exists,
     F,
+    Func,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -49,6 +52,8 @@ from feedback.models import (
 )
 
 CREATIVE_FILE_VARIANTS = ("image", "thumbnail")
+# A filter <select> past this many values is no longer a choice anyone makes by scrolling.
+FILTER_CHOICES_CAP = 500
 
 
 def client_list_for_user(*, user: AbstractBaseUser) -> list[tuple[Client, str]]:
@@ -123,10 +128,31 @@ def creative_get(*, client: Client, creative_id: int) -> Creative:
     return creative
 
 
-def creative_list_newest(*, client: Client) -> QuerySet[Creative]:
-    """The client's creatives newest first, with only what the managers' list shows."""
-    return Creative.objects.filter(client=client).order_by("-id").only(
-        "id", "external_id", "headline", "archived", "is_gold", "normal_rating_count"
+@dataclass(frozen=True)
+class CreativeFilters:
+    """What the managers' list narrows creatives by; empty values and None filter nothing."""
+
+    campaign: str = ""
+    channel: str = ""
+    format: str = ""
+    tag: str = ""
+    archived: bool | None = None
+
+
+def creative_list_newest(*, client: Client, filters: CreativeFilters | None = None) -> QuerySet[Creative]:
+    """The client's creatives newest first, filtered, with only what the managers' list shows."""
+    queryset = Creative.objects.filter(client=client)
+    filters = filters or CreativeFilters()
+    for name in ("campaign", "channel", "format"):
+        if getattr(filters, name):
+            queryset = queryset.filter(**{name: getattr(filters, name)})
+    if filters.tag:
+        queryset = creative_filter_tag(queryset, filters.tag)
+    if filters.archived is not None:
+        queryset = queryset.filter(archived=filters.archived)
+    return queryset.order_by("-id").only(
+        "id", "external_id", "headline", "archived", "is_gold", "normal_rating_count",
+        "campaign", "channel", "format", "tags", "thumbnail",
     )
 
 
@@ -141,6 +167,28 @@ def creative_file_open(*, client: Client, creative_id: int, variant: str) -> Fil
         raise NotFound("No such file.") from exc
     except (OSError, BotoCoreError, ClientError) as exc:
         raise Unavailable("The file store cannot be reached; try again shortly.") from exc
+
+
+def creative_filter_choices(*, client: Client) -> dict[str, list[str]]:
+    """The distinct campaigns, channels, formats and tags the client's creatives use (for the filters)."""
+    creatives = Creative.objects.filter(client=client).order_by()
+    choices = {
+        name: list(
+            creatives.exclude(**{name: ""}).values_list(name, flat=True).distinct().order_by(name)[:FILTER_CHOICES_CAP]
+        )
+        for name in ("campaign", "channel", "format")
+    }
+    choices["tag"] = _distinct_tags(creatives)
+    return choices
+
+
+def _distinct_tags(creatives: QuerySet[Creative]) -> list[str]:
+    if connection.vendor == "postgresql":
+        tags = creatives.annotate(tag=Func(F("tags"), function="jsonb_array_elements_text", output_field=CharField()))
+        return list(tags.values_list("tag", flat=True).distinct().order_by("tag")[:FILTER_CHOICES_CAP])
+    # SQLite (make run): one read of the tag lists, folded here.
+    found = {tag for tags in creatives.values_list("tags", flat=True) for tag in tags or [] if isinstance(tag, str)}
+    return sorted(found)[:FILTER_CHOICES_CAP]
 
 
 def creative_file_get(*, client: Client, creative_id: int, variant: str) -> FieldFile:

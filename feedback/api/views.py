@@ -1,4 +1,6 @@
 """API views: parse, call one service or selector, shape the answer."""
+from dataclasses import asdict
+
 import django_filters
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
@@ -21,6 +23,7 @@ from feedback.selectors import (
     rating_get,
     rating_list,
 )
+from feedback.services.creative_csv import creative_csv_parse
 from feedback.services.creatives import (
     CreativeInput,
     creative_archive,
@@ -96,6 +99,7 @@ class CreativeViewSet(ClientScopedMixin, mixins.ListModelMixin, mixins.RetrieveM
     required_roles = {
         "create": Role.MANAGER,
         "bulk": Role.MANAGER,
+        "csv_rows": Role.MANAGER,
         "partial_update": Role.MANAGER,
         "destroy": Role.MANAGER,
     }
@@ -133,18 +137,28 @@ class CreativeViewSet(ClientScopedMixin, mixins.ListModelMixin, mixins.RetrieveM
         ]
         return Response({"results": rows}, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=s.CreativeCsvSerializer, responses=s.CreativeCsvRowSerializer(many=True))
+    @action(detail=False, methods=["post"], url_path="csv")
+    def csv_rows(self, request, client_slug):
+        """Parse a creatives CSV exactly as import_creatives does; nothing is written or fetched."""
+        form = s.CreativeCsvSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        rows = creative_csv_parse(text=form.validated_data["csv"])
+        data = [{**asdict(row), "image_name": row.image_name} for row in rows]
+        return Response({"rows": s.CreativeCsvRowSerializer(data, many=True).data})
+
     @extend_schema(request=s.CreativeUpdateSerializer, responses=s.CreativeSerializer)
     def partial_update(self, request, client_slug, pk):
         creative = self.get_object()
         form = s.CreativeUpdateSerializer(data=request.data, partial=True)
         form.is_valid(raise_exception=True)
-        creative = creative_update(creative=creative, data=dict(form.validated_data))
+        creative = creative_update(creative=creative, data=dict(form.validated_data), actor=request.user)
         return Response(self.get_serializer(creative).data)
 
     @extend_schema(responses={204: None})
     def destroy(self, request, client_slug, pk):
         """Archive: creatives are never deleted through the API, so no rating loses its item."""
-        creative_archive(creative=self.get_object())
+        creative_archive(creative=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

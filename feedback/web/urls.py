@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from feedback.api.views import CreativeFileView
-from feedback.web import rating_views, setup_views, views
+from feedback.web import creative_views, rating_views, setup_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -20,7 +20,14 @@ urlpatterns = [
     path("c/<slug:client_slug>/members/<int:user_id>/", setup_views.member_change, name="member-change"),
     path("c/<slug:client_slug>/settings/", setup_views.client_settings, name="client-settings"),
     path("c/<slug:client_slug>/creatives/", rating_views.creative_list_page, name="creative-list"),
+    path("c/<slug:client_slug>/creatives/upload/", creative_views.creative_upload_page, name="creative-upload"),
     path("c/<slug:client_slug>/creatives/<int:creative_id>/", rating_views.creative_detail, name="creative-detail"),
+    path("c/<slug:client_slug>/creatives/<int:creative_id>/edit/", creative_views.creative_edit, name="creative-edit"),
+    path(
+        "c/<slug:client_slug>/creatives/<int:creative_id>/archive/",
+        creative_views.creative_archive_confirm,
+        name="creative-archive",
+    ),
     path(
         "c/<slug:client_slug>/creatives/<int:creative_id>/<str:variant>/",
         CreativeFileView.as_view(),

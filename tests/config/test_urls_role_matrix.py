@@ -18,6 +18,7 @@ ENDPOINTS = [
     ("GET", "creatives/", "rater", None),
     ("POST", "creatives/", "manager", None),
     ("POST", "creatives/bulk/", "manager", None),
+    ("POST", "creatives/csv/", "manager", None),
     ("GET", "creatives/{creative}/", "rater", None),
     ("PATCH", "creatives/{creative}/", "manager", {"headline": "New"}),
     ("DELETE", "creatives/{creative}/", "manager", None),

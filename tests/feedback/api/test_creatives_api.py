@@ -67,6 +67,8 @@ def test_image_url_is_served_only_through_membership(manager_api, url, png_bytes
         (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "image"),
     ],
 )
+
+
 def test_non_images_are_refused_with_a_field_error(manager_api, url, payload, field):
     response = _post(manager_api, url, payload)
     assert response.status_code == 400 and field in response.json()
@@ -251,3 +253,35 @@ def test_a_file_gone_from_the_store_is_404_not_500(manager_api, url, png_bytes, 
     created = _post(manager_api, url, png_bytes()).json()
     default_storage.delete(Creative.objects.get(id=created["id"]).image.name)
     assert manager_api.get(created["image"]).status_code == 404
+
+
+def test_csv_endpoint_parses_rows_like_import_creatives_and_writes_nothing(manager_api, url):
+    text = "image,external_id,tags\nads/a.png,c1,x;y\nhttps://cdn.example/b.png,c2,\n"
+    response = manager_api.post(url + "csv/", {"csv": text}, format="json")
+    assert response.status_code == 200
+    first, second = response.json()["rows"]
+    assert (first["external_id"], first["image_name"], first["metadata"], first["problem"]) == (
+        "c1", "a.png", {"tags": ["x", "y"]}, ""
+    )
+    assert "never fetches URLs" in second["problem"]
+    assert Creative.objects.count() == 0
+
+
+def test_csv_endpoint_refuses_a_file_without_the_columns_as_a_field_error(manager_api, url):
+    response = manager_api.post(url + "csv/", {"csv": "headline\nx\n"}, format="json")
+    assert response.status_code == 400
+    assert "image" in response.json()["csv"][0]
+
+
+def test_csv_endpoint_needs_the_csv_field(manager_api, url):
+    response = manager_api.post(url + "csv/", {}, format="json")
+    assert response.status_code == 400 and "csv" in response.json()
+
+
+def test_patch_through_the_api_is_audited_as_the_caller(manager_api, tenant, url):
+    from feedback.models import AuditEvent
+
+    creative = CreativeFactory(client=tenant["client"], headline="Old")
+    manager_api.patch(f"{url}{creative.id}/", {"headline": "New"}, format="json")
+    event = AuditEvent.objects.get(target=f"creative:{creative.id}")
+    assert (event.action, event.actor) == ("creative.updated", tenant["manager"])
