@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "review",
     "training",
     "demo",
+    "jobs",  # worker heartbeats and the tastemaker system checks
 ]
 
 MIDDLEWARE = [
@@ -281,6 +282,10 @@ TASTEMAKER_TRAINING_HYPERPARAMETERS = os.environ.get("TASTEMAKER_TRAINING_HYPERP
 # Threads torch may use for training and scoring (0: torch decides). On a shared, busy CPU, 1 is
 # far faster than 2: spinning threads fight the other processes for the cores.
 TASTEMAKER_TORCH_THREADS = int(os.environ.get("TASTEMAKER_TORCH_THREADS", "0"))
+
+# Health. TASTEMAKER_WORKER_HEARTBEAT_S (10): every worker rewrites its heartbeat row this often;
+# three missed beats and pages say no worker is alive (/health/ready reports the age).
+TASTEMAKER_WORKER_HEARTBEAT_S = float(os.environ.get("TASTEMAKER_WORKER_HEARTBEAT_S", "10"))
 
 LOGGING = {
     "version": 1,
