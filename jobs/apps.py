@@ -7,4 +7,9 @@ class JobsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from celery import signals
+
         from jobs import checks, heartbeat  # noqa: F401 - registers the checks and the worker signals
+
+        # Last of the shutdown receivers (this app comes last in INSTALLED_APPS): exit at once.
+        signals.worker_shutdown.connect(heartbeat.worker_exit_now, weak=False, dispatch_uid="jobs-exit-now")

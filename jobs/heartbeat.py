@@ -5,8 +5,10 @@ on `worker_shutdown`. A thread, not the worker's event loop: the loop stops whil
 away, and a worker that waits out a broker outage is still alive. A database error is logged and
 the next beat tries again; nothing here may end the worker.
 """
+import contextlib
 import logging
 import os
+import sys
 import threading
 
 from celery import signals
@@ -92,3 +94,21 @@ def _stop_heartbeat(sender=None, **kwargs) -> None:
     except Exception as exc:
         logger.warning("Worker heartbeat not cleared on shutdown: %s", exc)
     _thread = None
+
+
+def worker_exit_now(sender=None, **kwargs) -> None:
+    """After the warm shutdown finished, end the worker's main process without interpreter teardown.
+
+    Connected last (jobs is the last app; `JobsConfig.ready`), so every other `worker_shutdown`
+    receiver has run: the pool, consumer and embedded beat are stopped, messages acked or restored.
+    What is left is Python freeing torch and the rest module by module, which takes seconds on a
+    busy machine and made a stop look hung (and supervisors kill it).
+    """
+    if "celery" not in sys.argv[0] or "worker" not in sys.argv:
+        return  # a worker embedded in another program (a test harness) must leave it running
+    code = getattr(sender, "exitcode", 0)
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code if isinstance(code, int) else 0)
