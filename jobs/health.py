@@ -129,9 +129,8 @@ def run_health(kind: RunKind, *, client_id: int, workers: Workers, now: datetime
         if run["error"].startswith(SWEPT_AWAY):
             step = f"gave up after {run['attempts']} attempts: {kind.retry_hint}"
         else:
-            step = f"failed on attempt {run['attempts']} of {kind.max_attempts} and will not retry by itself: " + (
-                kind.retry_hint
-            )
+            step = (f"will not retry by itself (it failed on attempt {run['attempts']} of {kind.max_attempts}): "
+                    f"{kind.retry_hint}")
         return RunHealth(**base, state="failed", at=run["finished_at"], next_step=step)
     if status in (RunStatus.SUCCEEDED, RunStatus.CANCELLED):
         return RunHealth(**{**base, "error": ""}, state="ok", at=run["finished_at"])

@@ -57,3 +57,24 @@ def test_rater_cannot_open_any_review_page(page, live_server, reviewed):
     for path in ("", "flags/", f"items/{Rating.objects.first().creative_id}/"):
         response = page.goto(f"{live_server.url}/review/{slug}/{path}")
         assert response.status == 403
+
+
+def test_a_failed_run_and_a_missing_worker_are_shown_styled_and_within_the_policy(
+    page, live_server, tenant, tmp_path
+):
+    from django.utils import timezone
+
+    from review.models import QualityRun
+
+    QualityRun.objects.create(
+        client=tenant["client"], status="failed", attempts=1, finished_at=timezone.now(),
+        error="TypeError: CursorDebugWrapper.copy() takes 2 positional arguments but 3 were given\nTraceback",
+    )
+    log_in(page, live_server, tenant["reviewer"])
+    page.goto(f"{live_server.url}/review/{tenant['client'].slug}/")
+    notice = page.locator('#run-health [data-kind="quality"][data-state="failed"]')
+    assert notice.is_visible() and "CursorDebugWrapper.copy()" in notice.inner_text()
+    assert page.locator('#run-health [data-state="no-worker"]').is_visible()
+    # The notice's stylesheet loaded (a coloured left border), under the enforcing policy.
+    assert notice.evaluate("e => getComputedStyle(e).borderLeftStyle") == "solid"
+    page.screenshot(path=str(tmp_path / "run-health-dashboard.png"), full_page=True)
