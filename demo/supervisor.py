@@ -134,7 +134,7 @@ class Supervisor:
         child.failures = child.failures + 1 if ran < self.healthy_after_s else 1
         delay = min(self.max_backoff_s, self.backoff_s * 2 ** (child.failures - 1))
         child.restart_at = time.monotonic() + delay
-        self.log(f"{child.name}: pid {child.pid} exited with {code} after {ran:.0f} s; restarting in {delay:.0f} s")
+        self.log(f"{child.name}: pid {child.pid} exited with {code} after {ran:.0f} s; restarting in {delay:g} s")
 
     def stop_all(self) -> None:
         """SIGTERM every child's group, wait out the grace period, SIGKILL what is left; log exit codes."""
