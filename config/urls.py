@@ -5,6 +5,8 @@ from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from config import health
+
 # The docs page loads its script from a second request (`?script`), so it runs under the
 # Content-Security-Policy; like the schema, it is for members unless TASTEMAKER_PUBLIC_API_DOCS.
 api_docs = SpectacularSwaggerSplitView.as_view(url_name="schema", template_name="feedback/api_docs.html")
@@ -12,6 +14,8 @@ if not settings.TASTEMAKER_PUBLIC_API_DOCS:
     api_docs = login_required(api_docs)
 
 urlpatterns = [
+    path("health/live", health.live, name="health-live"),
+    path("health/ready", health.ready, name="health-ready"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("feedback.api.urls")),
     path("api/v1/clients/<slug:client_slug>/", include("training.api.urls")),

@@ -192,6 +192,10 @@ def _keep_a_manager(*, client: Client, leaving: Membership, field: str) -> None:
 def _user_get_or_create(*, username: str, email: str) -> AbstractBaseUser:
     """The user with this username, or a new one without a usable password, validated before insert."""
     user_model = get_user_model()
+    try:  # before any query: a NUL or an over-long name must be a 400/CommandError, not a DataError
+        user_model._meta.get_field("username").run_validators(username)
+    except ValidationError as exc:
+        raise ValidationError({"username": exc.messages}) from exc
     user = user_model.objects.filter(username=username).first()
     if user is not None:
         return user

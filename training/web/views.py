@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from feedback.models import Role
 from feedback.selectors import client_membership_require, creative_get, creative_prediction_list
+from jobs.health import client_health
 from training.selectors import model_card_get, training_overview_get, training_run_get
 from training.services.runs import new_clean_examples, training_run_cancel, training_run_request
 
@@ -22,6 +23,7 @@ def overview(request, client_slug: str):
         "runs": overview.runs, "versions": overview.versions, "active": overview.active,
         # A read that lives with the run lifecycle (training/services/runs.py), which decides retrains by it.
         "new_examples": new_clean_examples(client=client),
+        "run_health": client_health(client_id=client.id),
     }
     return render(request, "training/overview.html", context)
 
@@ -55,7 +57,8 @@ def run_detail(request, client_slug: str, run_id: int):
     client, membership = client_membership_require(user=request.user, slug=client_slug, minimum_role=Role.REVIEWER)
     run = training_run_get(client=client, run_id=run_id)
     return render(request, "training/run.html", {"client": client, "run": run,
-                                                  "can_manage": membership.has_role(Role.MANAGER)})
+                                                  "can_manage": membership.has_role(Role.MANAGER),
+                                                  "run_health": client_health(client_id=client.id)})
 
 
 @login_required

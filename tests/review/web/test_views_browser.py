@@ -77,3 +77,24 @@ def test_reviewer_reaches_the_flags_from_home_through_the_bar_and_rejects_one(pa
     shots = Path(os.environ.get("SHOTS_DIR", "/tmp/shots-A"))
     shots.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(shots / "flags-after-reject.png"), full_page=True)
+
+
+def test_a_failed_run_and_a_missing_worker_are_shown_styled_and_within_the_policy(
+    page, live_server, tenant, tmp_path
+):
+    from django.utils import timezone
+
+    from review.models import QualityRun
+
+    QualityRun.objects.create(
+        client=tenant["client"], status="failed", attempts=1, finished_at=timezone.now(),
+        error="TypeError: CursorDebugWrapper.copy() takes 2 positional arguments but 3 were given\nTraceback",
+    )
+    log_in(page, live_server, tenant["reviewer"])
+    page.goto(f"{live_server.url}/review/{tenant['client'].slug}/")
+    notice = page.locator('#run-health [data-kind="quality"][data-state="failed"]')
+    assert notice.is_visible() and "CursorDebugWrapper.copy()" in notice.inner_text()
+    assert page.locator('#run-health [data-state="no-worker"]').is_visible()
+    # The notice's stylesheet loaded (a coloured left border), under the enforcing policy.
+    assert notice.evaluate("e => getComputedStyle(e).borderLeftStyle") == "solid"
+    page.screenshot(path=str(tmp_path / "run-health-dashboard.png"), full_page=True)

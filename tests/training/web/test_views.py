@@ -84,3 +84,20 @@ def test_model_card_shows_a_metric_key_that_matches_no_criterion_as_stored(train
     version.save()
     page = _login(trained["manager"]).get(f"/train/{trained['client'].slug}/models/1/")
     assert page.status_code == 200 and b"gone before the migration" in page.content
+
+
+@pytest.mark.django_db
+def test_overview_and_run_pages_show_a_stuck_run(tenant):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    silent = timezone.now() - timedelta(hours=1)
+    run = TrainingRun.objects.create(
+        client=tenant["client"], status="running", attempts=1, started_at=silent, heartbeat_at=silent
+    )
+    web, slug = _login(tenant["reviewer"]), tenant["client"].slug
+    for page in (f"/train/{slug}/", f"/train/{slug}/runs/{run.id}/"):
+        html = web.get(page).content.decode()
+        assert f"Training run #{run.id}" in html and 'data-kind="training" data-state="stuck"' in html
+        assert "the next sweep queues it again, attempt 2 of 3" in html and "No worker is alive." in html
