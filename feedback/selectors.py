@@ -248,3 +248,8 @@ def audit_event_list(*, client: Client | None = None, action_prefix: str = "") -
     if action_prefix:
         queryset = queryset.filter(action__startswith=action_prefix)
     return queryset.order_by("-created_at", "-id")
+
+
+def rating_count_since(*, client: Client, since: datetime) -> int:
+    """How many ratings the client received since `since` (every kind and status): the rating pace."""
+    return Rating.objects.filter(client=client, submitted_at__gte=since).count()

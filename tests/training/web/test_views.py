@@ -74,7 +74,8 @@ def test_model_card_names_criteria_as_they_are_called_now(trained):
     criterion.name = "Renamed after training"
     criterion.save()
     page = _login(trained["manager"]).get(f"/train/{trained['client'].slug}/models/1/").content.decode()
-    assert page.count("Renamed after training") == 3  # trained toward, agreement, metrics row
+    assert "toward Renamed after training" in page and "Predicts Renamed after training" in page
+    assert '<th scope="row">Renamed after training</th>' in page  # the metrics row
     assert old_name not in page
 
 
