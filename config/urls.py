@@ -13,11 +13,13 @@ if not settings.TASTEMAKER_PUBLIC_API_DOCS:
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/agency/", include("training.api.agency_urls")),
     path("api/v1/", include("feedback.api.urls")),
     path("api/v1/clients/<slug:client_slug>/", include("training.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", api_docs, name="api-docs"),
     path("review/<slug:client_slug>/", include("review.web.urls")),
     path("train/<slug:client_slug>/", include("training.web.urls")),
+    path("agency/", include("training.web.agency_urls")),
     path("", include("feedback.web.urls")),
 ]

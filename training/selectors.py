@@ -2,13 +2,14 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from feedback.errors import NotFound
 from feedback.models import Client
-from feedback.selectors import criterion_list, rating_count_since
+from feedback.selectors import client_list_for_user, criterion_list, rating_count_since
 from training.models import ModelVersion, TrainingRun
 
 # The overview page lists this many of the newest runs and versions.
@@ -92,3 +93,11 @@ def model_card_get(*, client: Client, version: int) -> ModelCard:
         ratings_per_day=recent / PACE_DAYS,
         overridden_by=model.overridden_by.get_username() if model.overridden_by else "",
     )
+
+
+def agency_client_models(*, user) -> list[tuple[Client, ModelVersion | None]]:
+    """Every client an agency admin sees, with its active model version (PermissionDenied for others)."""
+    if not getattr(user, "is_superuser", False):
+        raise PermissionDenied("This page is for agency admins.")
+    active = {v.client_id: v for v in ModelVersion.objects.filter(is_active=True)}
+    return [(client, active.get(client.id)) for client, _ in client_list_for_user(user=user)]
