@@ -73,24 +73,23 @@ def model_card(request, client_slug: str, version: int):
 @login_required
 @require_POST
 def model_override(request, client_slug: str, version: int):
-    """Managers promote a held-back version with a written reason; a missing reason re-shows the card (400)."""
-    client, membership = client_membership_require(user=request.user, slug=client_slug, minimum_role=Role.MANAGER)
+    """Managers promote a held-back version with a reason; a refused one answers a short page (400 or 409)."""
+    client, _ = client_membership_require(user=request.user, slug=client_slug, minimum_role=Role.MANAGER)
     card = model_card_get(client=client, version=version)
     try:
         model_version_override(version=card.model, actor=request.user, reason=request.POST.get("reason", ""),
                                ip=request.META.get("REMOTE_ADDR"))
-    except ValidationError as exc:
-        return _render_card(request, client=client, membership=membership, version=version, status=400,
-                            override_error=" ".join(exc.messages), reason=request.POST.get("reason", ""))
-    except Conflict as exc:
-        return _render_card(request, client=client, membership=membership, version=version, status=409,
-                            override_error=str(exc))
+    except (ValidationError, Conflict) as exc:
+        # A short answer that says what to fix and links back (the card itself is long; the form also
+        # checks the reason's length in the browser).
+        text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        return render(request, "training/override_refused.html", {"client": client, "version": version,
+                      "error": text[:500]}, status=400 if isinstance(exc, ValidationError) else 409)
     messages.success(request, f"v{version} is now the active model.")
     return redirect("training-model", client_slug=client.slug, version=version)
 
 
-def _render_card(request, *, client, membership, version: int, status: int = 200, override_error: str = "",
-                 reason: str = ""):
+def _render_card(request, *, client, membership, version: int):
     card = model_card_get(client=client, version=version)
     model, names = card.model, card.criterion_names
     return render(request, "training/model_card.html", {
@@ -103,10 +102,9 @@ def _render_card(request, *, client, membership, version: int, status: int = 200
                       for row in (model.comparison or {}).get("held_back_for", [])],
         "margin": (model.comparison or {}).get("margin"),
         "can_override": membership.has_role(Role.MANAGER) and not model.promoted and card.artifact_present,
-        "override_error": override_error, "reason": reason,
         "hyperparameters": [(key, _plain(value)) for key, value in sorted((model.hyperparameters or {}).items())],
         "library_versions": sorted((model.library_versions or {}).items()),
-    }, status=status)
+    })
 
 
 @login_required
