@@ -93,7 +93,7 @@ class Chart:
 
 
 WIDTH, HEIGHT = 640, 320
-LEFT, RIGHT, TOP, BOTTOM = 70, 20, 20, 60
+LEFT, RIGHT, TOP, BOTTOM = 70, 20, 40, 60
 
 
 def learning_curve_chart(curve: list[dict], target: float | None) -> Chart | None:

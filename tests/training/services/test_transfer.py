@@ -1,10 +1,10 @@
 """The transfer check on a small fixture: one client's model on another's clean labels."""
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 
-from tests.factories import ClientFactory, CreativeFactory, CriterionFactory, UserFactory
-from tests.training.services.labelled import label_creatives, true_score
+from tests.factories import UserFactory
+from tests.training.services.labelled import true_score
+from tests.training.services.transfer_data import second_client
 from training.services.execute import training_run_execute
 from training.services.runs import training_run_request
 from training.services.scoring import score_creatives
@@ -16,16 +16,9 @@ def two_agencies(labelled):
     """Client A (trained) and client B: the same creatives and taste, one criterion named alike, one not."""
     run = training_run_request(client=labelled["client"], requested_by=None, trigger="manual")
     assert training_run_execute(run_id=run.id).outcome == "promoted"
-    other = ClientFactory()
-    shared = CriterionFactory(client=other, name=f" {labelled['criteria'][0].name.upper()} ", order=0)
-    CriterionFactory(client=other, name="Something else entirely", order=1)
-    creatives = [CreativeFactory(client=other, headline=c.headline, channel=c.channel, content_hash=c.content_hash,
-                                 image=ContentFile(c.image.read(), name=f"copy-{c.id}.png"))
-                 for c in labelled["creatives"][:30]]
-    label_creatives(creatives=creatives, criteria=list(other.criteria.order_by("order")),
-                    raters=[UserFactory() for _ in range(3)], status="clean")
+    setup = second_client(labelled)
     admin = UserFactory(is_superuser=True)
-    return {**labelled, "other": other, "shared": shared, "other_creatives": creatives, "admin": admin}
+    return {**labelled, **setup, "admin": admin}
 
 
 def _check(setup):
