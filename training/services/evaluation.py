@@ -105,7 +105,13 @@ def promotion_decision(*, new: dict, active: dict | None, active_note: str,
                   "held_back_for": [{"criterion": key, "against": against} for key, against in worse],
                   "beats_baseline": beats_baseline, "beats_active": beats_active if active is not None else None}
     if promote:
-        return True, f"promoted: better overall ({', '.join(overall)}) and worse on no criterion", comparison
+        slightly = [f"{names.get(key, key)} {_pct(row[f'vs_{against}']['relative'])} vs "
+                    f"{'predict-the-mean' if against == 'baseline' else active_note}"
+                    for key, row in comparisons.items() for against in ("baseline", "active")
+                    if row.get(f"vs_{against}") and (row[f"vs_{against}"]["relative"] or 0) > 0]
+        within = f" (within it: {', '.join(slightly)})" if slightly else ""
+        return True, (f"promoted: better overall ({', '.join(overall)}) and worse on no criterion beyond the "
+                      f"{RELATIVE_MAE_MARGIN:.0%} margin{within}"), comparison
     why = []
     if not beats_baseline:
         why.append("does not beat the predict-the-mean baseline overall")

@@ -141,9 +141,10 @@ def _row(model_client: Client, clients: list[Client], data: dict, features: dict
 def _own_cell(version: ModelVersion, client: Client, names: dict[int, str]) -> TransferCell:
     """The diagonal: the model on its own held-out creatives, as stored when it was trained."""
     new, base = (version.metrics or {}).get("new") or {}, (version.metrics or {}).get("baseline") or {}
-    rows = [TransferCriterion(names.get(int(key), key), names.get(int(key), key), value.get("mae"),
-                              (base.get(key) or {}).get("mae"), value.get("n", 0))
-            for key, value in new.items() if int(key) in names]
+    by_key = {str(cid): name for cid, name in names.items()}
+    rows = [TransferCriterion(by_key[key], by_key[key], value.get("mae"), (base.get(key) or {}).get("mae"),
+                              value.get("n", 0))
+            for key, value in new.items() if key in by_key]
     return TransferCell(client, rows, note="its own held-out creatives", own=True)
 
 

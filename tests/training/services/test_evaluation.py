@@ -46,3 +46,10 @@ def test_a_model_better_everywhere_is_promoted(settings):
     promote, reason, comparison = promotion_decision(new=_new({"1": 0.5, "2": 0.6}, {"1": 0.9, "2": 0.9}),
                                                      active=None, active_note="no active model yet")
     assert promote and reason.startswith("promoted") and comparison["held_back_for"] == []
+
+
+def test_a_promoted_model_slightly_worse_on_a_criterion_says_so_in_its_reason(settings):
+    settings.TASTEMAKER_PROMOTION_MARGIN = 0.0
+    promote, reason, _ = promotion_decision(new=_new({"1": 0.5, "2": 0.89}, {"1": 0.9, "2": 0.863}),
+                                            active=None, active_note="no active model yet", names={"2": "brand_fit"})
+    assert promote and "within it: brand_fit +3.1% vs predict-the-mean" in reason
