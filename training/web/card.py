@@ -42,7 +42,7 @@ def summary_sentences(*, card, client_name: str, names: dict[str, str], now: dat
             f"{snapshot.get('label_count', 0)} clean ratings from {snapshot.get('raters', 0)} raters, "
             f"toward {_join(criteria) or 'no criteria'}."
         ),
-        "recency": _recency(model.created_at, snapshot.get("date_to"), now),
+        "recency": _recency(model.created_at, snapshot.get("date_from"), snapshot.get("date_to"), now),
         "agreement": _agreement(snapshot.get("agreement") or {}, names),
         "performance": [_performance(row) for row in rows],
         "decision": _decision(card),
@@ -182,13 +182,13 @@ def _decision(card) -> str:
     return f"{state} {model.reason[:1].upper()}{model.reason[1:]}" if model.reason else state
 
 
-def _recency(created_at: datetime | None, date_to: str | None, now: datetime) -> str:
+def _recency(created_at: datetime | None, date_from: str | None, date_to: str | None, now: datetime) -> str:
     if created_at is None:
         return ""
     age = now - created_at
     text = f"Trained {_duration(age)} ago ({created_at:%Y-%m-%d})"
-    if date_to:
-        text += f", on ratings submitted up to {date_to[:10]}"
+    if date_from and date_to:
+        text += f", on ratings submitted from {date_from[:10]} to {date_to[:10]}"
     return text + "."
 
 
