@@ -17,6 +17,7 @@ urlpatterns = [
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
     path("admin/", admin.site.urls),
+    path("api/v1/agency/", include("training.api.agency_urls")),
     path("api/v1/", include("feedback.api.urls")),
     path("api/v1/clients/<slug:client_slug>/", include("training.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -461,3 +461,8 @@ def membership_list(*, client: Client) -> QuerySet[Membership]:
 def client_list_with_label_counts() -> QuerySet[Client]:
     """Every client with its number of ratings (`label_count`), in one query; for agency admins."""
     return Client.objects.annotate(label_count=Count("ratings")).order_by("name")
+
+
+def rating_count_since(*, client: Client, since: datetime) -> int:
+    """How many ratings the client received since `since` (every kind and status): the rating pace."""
+    return Rating.objects.filter(client=client, submitted_at__gte=since).count()

@@ -87,6 +87,15 @@ class ModelVersion(models.Model):
     dataset_snapshot = models.JSONField(default=dict, blank=True)
     learning_curve = models.JSONField(default=list, blank=True)
     readiness = models.JSONField(default=dict, blank=True)
+    comparison = models.JSONField(
+        default=dict, blank=True,
+        help_text="Per criterion id: better/worse/unchanged vs the baseline and the active model, with the numbers.",
+    )
+    override_reason = models.TextField(blank=True, help_text="Why a manager promoted a held-back version.")
+    overridden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    overridden_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-version"]

@@ -43,6 +43,7 @@ NAV_ITEMS = (
     NavItem("Members", "members", Role.MANAGER, sections=("member-",)),
     NavItem("Settings", "client-settings", Role.MANAGER),
     NavItem("All clients", "agency-clients", AGENCY, needs_client=False, sections=("agency-client",)),
+    NavItem("Transfer check", "agency-transfer", AGENCY, needs_client=False),
 )
 
 

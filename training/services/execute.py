@@ -82,7 +82,14 @@ def _train_evaluate_decide(*, run: TrainingRun, owned: OwnedRun, device: str, on
     new_metrics = evaluate_model(model=result.model, data=data, train_set=train_set, held_out=held_out)
     active = ModelVersion.objects.filter(client=run.client, is_active=True).first()
     active_metrics, active_note = evaluate_active(version=active, data=data, device=device)
-    promote, reason = promotion_decision(new=new_metrics, active=active_metrics, active_note=active_note)
+    promote, reason, comparison = promotion_decision(
+        new=new_metrics, active=active_metrics, active_note=active_note,
+        names={str(c.id): c.name for c in data.criteria},
+    )
+    # Per-creative errors served the paired comparison; neither the checkpoint nor the row keeps them.
+    new_metrics.pop("errors")
+    if active_metrics is not None:
+        active_metrics.pop("errors")
     version_number = (ModelVersion.objects.filter(client=run.client).order_by("-version").values_list(
         "version", flat=True).first() or 0) + 1
     summary = {"held_out": new_metrics, "active": active_metrics, "training": _training_summary(result)}
@@ -98,7 +105,7 @@ def _train_evaluate_decide(*, run: TrainingRun, owned: OwnedRun, device: str, on
                  "summary": {"new": new_metrics["summary"], "baseline": new_metrics["baseline_summary"],
                              "active": active_metrics and active_metrics["summary"]},
                  "training": _training_summary(result)},
-        data=data, device=device, duration_s=time.perf_counter() - started, params=params,
+        data=data, device=device, duration_s=time.perf_counter() - started, params=params, comparison=comparison,
     )
     try:
         _after_decision(run=run, owned=owned, version=version, result=result, data=data, config=config, device=device)
@@ -110,14 +117,15 @@ def _train_evaluate_decide(*, run: TrainingRun, owned: OwnedRun, device: str, on
     owned.finish(TrainingRun.Status.SUCCEEDED, stage="done")
 
 
-def _record_version(*, run, owned, number, artifact, promote, reason, metrics, data, device, duration_s, params):
+def _record_version(*, run, owned, number, artifact, promote, reason, metrics, data, device, duration_s, params,
+                    comparison):
     """Store the version and, when it wins, make it the only active one, in one transaction."""
     with transaction.atomic():
         version = ModelVersion.objects.create(
             client=run.client, version=number, artifact=artifact.name, artifact_sha256=artifact.sha256,
             artifact_size=artifact.size, promoted=promote, reason=reason, metrics=metrics,
             hyperparameters=params, duration_s=duration_s, device=device, library_versions=_library_versions(),
-            dataset_snapshot=data.snapshot,
+            dataset_snapshot=data.snapshot, comparison=comparison,
         )
         if promote:
             Client.objects.select_for_update().filter(id=run.client_id).first()
