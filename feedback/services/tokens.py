@@ -14,11 +14,12 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
 from feedback.errors import Unauthenticated
-from feedback.models import ApiToken
+from feedback.models import ApiToken, Membership
 from feedback.services.audit import audit_record
 
 # A revoked token used again is audited at most once per this window, so replaying one cannot
@@ -51,9 +52,19 @@ def api_token_issue(*, user: AbstractBaseUser, ip: str | None = None) -> tuple[A
     return token, key
 
 
-def api_token_authenticate(*, key: str, ip: str | None = None) -> ApiToken:
-    """The live token with this key (its `user` loaded); Unauthenticated with the reason otherwise."""
-    token = ApiToken.objects.select_related("user").filter(digest=_digest(key)).first()
+def api_token_authenticate(*, key: str, ip: str | None = None, client_slug: str | None = None) -> ApiToken:
+    """The live token with this key (its `user` loaded); Unauthenticated with the reason otherwise.
+
+    With `client_slug` (a client-scoped URL), the caller's membership of that client and the client
+    come in the same query and are kept on the token as `membership` (None when the query found no
+    membership: a non-member or an agency admin, whom tenancy resolves as before).
+    """
+    digest = _digest(key)
+    token = _token_with_membership(digest=digest, client_slug=client_slug) if client_slug else None
+    if token is None:
+        token = ApiToken.objects.select_related("user").filter(digest=digest).first()
+        if token is not None:
+            token.membership = None
     if token is None or not token.user.is_active:
         raise Unauthenticated("Invalid token.")
     now = timezone.now()
@@ -67,6 +78,26 @@ def api_token_authenticate(*, key: str, ip: str | None = None) -> ApiToken:
         raise Unauthenticated("This token has expired; log in again for a new one.")
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
         ApiToken.objects.filter(id=token.id).update(last_used_at=now)
+    return token
+
+
+_TOKEN_FIELDS = [f.attname for f in ApiToken._meta.concrete_fields]
+
+
+def _token_with_membership(*, digest: str, client_slug: str) -> ApiToken | None:
+    """One query: the membership (with its client and user) of the token's user in `client_slug`."""
+    membership = (
+        Membership.objects.select_related("client", "user")
+        .filter(client__slug=client_slug, user__api_tokens__digest=digest)
+        .annotate(**{f"token_{name}": F(f"user__api_tokens__{name}") for name in _TOKEN_FIELDS})
+        .first()
+    )
+    if membership is None:
+        return None
+    token = ApiToken(**{name: getattr(membership, f"token_{name}") for name in _TOKEN_FIELDS})
+    token._state.adding = False
+    token.user = membership.user
+    token.membership = membership
     return token
 
 
