@@ -5,6 +5,8 @@ from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from config.metrics import metrics_view
+
 # The docs page loads its script from a second request (`?script`), so it runs under the
 # Content-Security-Policy; like the schema, it is for members unless TASTEMAKER_PUBLIC_API_DOCS.
 api_docs = SpectacularSwaggerSplitView.as_view(url_name="schema", template_name="feedback/api_docs.html")
@@ -13,6 +15,8 @@ if not settings.TASTEMAKER_PUBLIC_API_DOCS:
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Prometheus scrape (bearer token, TASTEMAKER_METRICS_TOKEN; 404 while it is unset).
+    path("metrics", metrics_view, name="metrics"),
     path("api/v1/", include("feedback.api.urls")),
     path("api/v1/clients/<slug:client_slug>/", include("training.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet
 
 from feedback.errors import NotFound
 from feedback.models import Client, Creative, CreativePrediction, Criterion, Rating, Score
 from feedback.selectors import creative_get, criterion_list
+from jobs.models import RunStatus
 from review.models import (
     CriterionAgreement,
     Flag,
@@ -292,3 +293,12 @@ def criterion_agreement_overall(*, client: Client) -> dict[int, float | None]:
 def client_ids_with_clean_labels() -> list[int]:
     """Clients that have at least one clean or accepted label (candidates for a retrain check)."""
     return list(Rating.objects.filter(status__in=CLEAN_STATUSES).values_list("client_id", flat=True).distinct())
+
+
+def quality_last_success_by_client() -> list[tuple[str, datetime | None]]:
+    """Every client's slug and when its last successful quality run finished (None: never), in one query.
+
+    Not scoped to a member: it is the operators' view, served only to the metrics scraper.
+    """
+    last = Max("quality_runs__finished_at", filter=Q(quality_runs__status=RunStatus.SUCCEEDED))
+    return list(Client.objects.order_by().annotate(last=last).values_list("slug", "last"))
