@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-SECRETS = {"DJANGO_SECRET_KEY": "k" * 60, "POSTGRES_PASSWORD": "pg-secret", "TASTEMAKER_S3_SECRET_ACCESS_KEY": "s3-secret"}
+SECRETS = {"DJANGO_SECRET_KEY": "k" * 60, "POSTGRES_PASSWORD": "pg-secret",
+           "TASTEMAKER_S3_SECRET_ACCESS_KEY": "s3-secret"}
 ONE_SHOT = {"migrate", "minio-bucket"}
 APP = {"migrate", "web", "worker", "training-worker", "training-worker-gpu", "beat"}
 
