@@ -201,3 +201,17 @@ def test_query_counts_do_not_grow_with_the_number_of_creatives(queue, api_as):
     CreativeFactory.create_batch(40, client=queue["client"])
     MembershipFactory(client=queue["client"])
     assert counts() == small
+
+
+def test_the_next_answer_is_what_the_assignment_serializer_shows(queue, api_as, rf):
+    from feedback.api.queue_serializers import AssignmentSerializer
+    from feedback.models import Membership
+    from feedback.services.assignment import Assignment
+
+    api = api_as(queue["rater"])
+    shown = api.get(f"/api/v1/clients/{queue['slug']}/queue/next/").json()
+    lease = Lease.objects.select_related("creative").get(token=shown["lease"])
+    membership = Membership.objects.get(client=queue["client"], user=queue["rater"])
+    context = {"client": queue["client"], "membership": membership, "request": rf.get("/")}
+    assignment = Assignment(creative=lease.creative, kind=lease.kind, lease=lease)
+    assert shown == AssignmentSerializer(assignment, context=context).data
