@@ -5,6 +5,9 @@ each (a bounded loop on 127.0.0.1). Prints throughput, p50/p99 latency and error
 rows to prove no rating was lost or duplicated.
 
     .venv/bin/python bench/bench_ratings_load.py [--seconds 20] [--clients 8] [--workers 4]
+
+BENCH_PORT and BENCH_LOAD_DB choose the port and the database (8765, tastemaker_bench_load), so two
+runs on one machine do not meet. After the load it counts one rating's SQL statements in-process.
 """
 import argparse
 import json
@@ -21,8 +24,8 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/test"
-DB = "tastemaker_bench_load"
-PORT = 8765
+DB = os.environ.get("BENCH_LOAD_DB", "tastemaker_bench_load")
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
 
 
 def main() -> None:
