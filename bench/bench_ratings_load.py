@@ -48,7 +48,7 @@ def main() -> None:
         ratings = _load(args, target="rating", fixture=fixture)
     finally:
         server.terminate()
-        server.wait(timeout=20)
+        server.wait(timeout=120)  # a loaded machine can take a while to stop 4 workers
     stored = _count_rows(fixture)
     statements = _statements_per_rating(env, fixture, args.clients)
     _report(args, ceiling, ratings, stored)
