@@ -50,8 +50,12 @@ def test_task_durations_and_failures_are_counted_by_the_worker(observed_worker):
     assert task_send(QUALITY_RECOMPUTE, kwargs={"no_such_argument": 1})  # raises TypeError in the worker
     done = f'tastemaker_task_duration_seconds_count{{state="SUCCESS",task="{QUALITY_SWEEP.name}"}} 1.0'
     failed = f'tastemaker_task_failures_total{{exception="TypeError",task="{QUALITY_RECOMPUTE.name}"}} 1.0'
-    text = wait_until(lambda: (t := _scrape(observed_worker)) and done in t and failed in t and t,
-                      timeout=60, what="the two tasks in the worker's metrics")
+    try:
+        text = wait_until(lambda: (t := _scrape(observed_worker)) and done in t and failed in t and t,
+                          timeout=120, what="the two tasks in the worker's metrics")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\nscrape:\n{_scrape(observed_worker)[-3000:]}\n"
+                             f"worker log:\n{observed_worker.log()[-3000:]}") from None
     assert f'tastemaker_task_duration_seconds_count{{state="FAILURE",task="{QUALITY_RECOMPUTE.name}"}} 1.0' in text
 
 
@@ -62,6 +66,6 @@ def test_every_line_a_task_logs_is_json_with_its_task_id(observed_worker):
         lines = [json.loads(line) for line in observed_worker.log().splitlines() if line.startswith("{")]
         return [line for line in lines if line.get("task_id") == message_id]
 
-    lines = wait_until(task_lines, timeout=60, what="log lines carrying the task's id")
+    lines = wait_until(task_lines, timeout=120, what="log lines carrying the task's id")
     assert all(line["task_name"] == QUALITY_RECOMPUTE.name and line["level"] for line in lines)
     assert any("TypeError" in line["message"] or "no_such_argument" in json.dumps(line) for line in lines)
