@@ -178,6 +178,8 @@ def _measure(client, raters, criteria, *, calls: int) -> dict:
             c0, t0 = time.process_time(), time.perf_counter()
             response = api.get(f"{base}queue/next/")
             c1, t1 = time.process_time(), time.perf_counter()
+        # Counted now: the capture reads the connection's log, which the submit's capture clears.
+        next_count = len(next_q)
         if response.status_code == 204:
             empty += 1
             continue
@@ -201,7 +203,7 @@ def _measure(client, raters, criteria, *, calls: int) -> dict:
         cpu["submit"].append(c3 - c2)
         kinds[assignment["kind"]] = kinds.get(assignment["kind"], 0) + 1
         if counting:
-            queries["next"].append(len(next_q))
+            queries["next"].append(next_count)
             queries["submit"].append(len(submit_q))
     return {"timings": timings, "cpu": cpu, "queries": queries, "kinds": kinds, "empty": empty}
 

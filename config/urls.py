@@ -6,6 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from config import health
+from config.metrics import metrics_view
 
 # The docs page loads its script from a second request (`?script`), so it runs under the
 # Content-Security-Policy; like the schema, it is for members unless TASTEMAKER_PUBLIC_API_DOCS.
@@ -18,6 +19,8 @@ urlpatterns = [
     path("health/ready", health.ready, name="health-ready"),
     path("admin/", admin.site.urls),
     path("api/v1/agency/", include("training.api.agency_urls")),
+    # Prometheus scrape (bearer token, TASTEMAKER_METRICS_TOKEN; 404 while it is unset).
+    path("metrics", metrics_view, name="metrics"),
     path("api/v1/", include("feedback.api.urls")),
     path("api/v1/clients/<slug:client_slug>/", include("training.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

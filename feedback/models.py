@@ -99,6 +99,9 @@ class Client(models.Model):
         f"({_range_text('retrain_threshold')}).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Bumped by a database trigger (migration 0010) on every insert, update or delete of one of the
+    # client's criteria, in that write's transaction: the rating path caches the rubric by it.
+    rubric_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]

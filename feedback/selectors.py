@@ -76,10 +76,18 @@ def client_membership_get(*, user: AbstractBaseUser, slug: str) -> tuple[Client,
 
 
 def client_membership_require(
-    *, user: AbstractBaseUser, slug: str, minimum_role: str = Role.RATER
+    *, user: AbstractBaseUser, slug: str, minimum_role: str = Role.RATER, resolved: Membership | None = None
 ) -> tuple[Client, Membership]:
-    """The client behind a URL and the user's membership; NotFound for non-members, PermissionDenied below the role."""
-    resolved = client_membership_get(user=user, slug=slug)
+    """The client behind a URL and the user's membership; NotFound for non-members, PermissionDenied below the role.
+
+    `resolved`: this user's membership of `slug` with its client, already read (the API token's
+    query reads it along); an agency admin's is never taken from it (they act as managers).
+    """
+    usable = resolved is not None and resolved.user_id == user.pk and resolved.client.slug == slug
+    if usable and not user.is_superuser:
+        resolved = (resolved.client, resolved)
+    else:
+        resolved = client_membership_get(user=user, slug=slug)
     if resolved is None:
         raise NotFound("No such client.")
     client, membership = resolved
@@ -230,6 +238,33 @@ def criterion_list(*, client: Client, active_only: bool = False) -> QuerySet[Cri
     """The client's rubric in display order."""
     queryset = Criterion.objects.filter(client=client)
     return queryset.filter(active=True) if active_only else queryset
+
+
+# The rubric cache: per process, a client's active criteria under the rubric version they were read
+# at. The version is bumped by a trigger in every criterion write's transaction (migration 0010).
+RUBRIC_CACHE_SIZE = 1024
+_rubric_cache: dict[tuple[int, datetime], tuple[int, tuple[Criterion, ...]]] = {}
+
+
+def rubric_active(*, client: Client) -> tuple[Criterion, ...]:
+    """The client's active criteria in display order, from the process's cache when `client` is current.
+
+    A hit needs the version `client` was loaded with to equal the version the cached criteria were
+    read at, so a request whose client row was just read (the tenancy query) reads no criteria; an
+    object loaded before a rubric change never hits, it reads again. On a miss the version is read
+    before the criteria, so the criteria stored are at least as new as the version they are kept under.
+    """
+    key = (client.id, client.created_at)
+    cached = _rubric_cache.get(key)
+    if cached is not None and cached[0] == client.rubric_version:
+        return cached[1]
+    version = Client.objects.filter(id=client.id).values_list("rubric_version", flat=True).first()
+    criteria = tuple(Criterion.objects.filter(client_id=client.id, active=True))
+    if version is not None:
+        if len(_rubric_cache) >= RUBRIC_CACHE_SIZE:
+            _rubric_cache.clear()
+        _rubric_cache[key] = (version, criteria)
+    return criteria
 
 
 def rating_list(*, client: Client, membership: Membership) -> QuerySet[Rating]:

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from jobs.contract import RunKind
 from jobs.dispatch import task_send
+from jobs.metrics import run_finished
 from jobs.models import Run, RunStatus
 
 
@@ -50,11 +51,15 @@ def run_request(kind: RunKind, *, client_id: int, send: bool = True, **fields) -
     The new run is handed to the broker after commit (unless `send` is False: the caller runs it).
     """
     model = run_model(kind)
-    if kind.rerun_when_running:
-        running = model.objects.filter(client_id=client_id, status=RunStatus.RUNNING)
-        if running.update(rerun_requested=True):
-            return RunRequest(None, False)
-    run_id = _insert_unless_active(model, client_id=client_id, **fields)
+    if kind.rerun_when_running and connection.vendor == "postgresql":
+        # One statement: mark the running run, or else insert a queued one unless one is active.
+        run_id = _insert_unless_active(model, mark_running=True, client_id=client_id, **fields)
+    else:
+        if kind.rerun_when_running:
+            running = model.objects.filter(client_id=client_id, status=RunStatus.RUNNING)
+            if running.update(rerun_requested=True):
+                return RunRequest(None, False)
+        run_id = _insert_unless_active(model, client_id=client_id, **fields)
     if run_id is None:
         return RunRequest(None, False)
     if send:
@@ -127,6 +132,7 @@ class OwnedRun:
             self.update(status=status, finished_at=timezone.now(), **fields)
             if row["rerun_requested"] and status == RunStatus.SUCCEEDED:
                 run_request(self.kind, client_id=row["client_id"])
+            transaction.on_commit(lambda: run_finished(model=self.kind.model, outcome=status))
 
     def _owned(self):
         model = run_model(self.kind)
@@ -168,6 +174,7 @@ def _requeue_or_fail(kind: RunKind, *, run_id: int, stale_before) -> str:
                 status=RunStatus.FAILED, finished_at=timezone.now(),
                 error=f"The worker stopped answering {run.attempts} times; giving up.",
             )
+            transaction.on_commit(lambda: run_finished(model=kind.model, outcome=RunStatus.FAILED))
             return "failed"
         model.objects.filter(id=run_id).update(
             status=RunStatus.QUEUED, enqueued_at=None,
@@ -177,20 +184,32 @@ def _requeue_or_fail(kind: RunKind, *, run_id: int, stale_before) -> str:
     return "requeued"
 
 
-def _insert_unless_active(model: type[Run], **values) -> int | None:
+def _insert_unless_active(model: type[Run], *, mark_running: bool = False, **values) -> int | None:
     """INSERT a queued run unless the client has an active one (the partial unique index says no).
 
     Built from the model's own fields and defaults; one statement and no exception on conflict,
-    because it runs after every rating.
+    because it runs after every rating. With `mark_running` (PostgreSQL) the same statement first
+    sets `rerun_requested` on the client's running run and inserts only when it marked none. A run
+    already marked is not written again (a burst of ratings takes no row lock on it): the insert then
+    meets it in the one-active-run index and does nothing, and that run is followed by another anyway.
     """
     run = model(status=RunStatus.QUEUED, **values)
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     params = [f.get_db_prep_save(f.pre_save(run, add=True), connection) for f in fields]
     quote = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT DO NOTHING RETURNING {quote(model._meta.pk.column)}"
-    )
+    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+    columns = ", ".join(quote(f.column) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) ON CONFLICT DO NOTHING RETURNING {pk}"  # noqa: S608
+    if mark_running:
+        client_column = quote(model._meta.get_field("client").column)
+        sql = (
+            f"WITH marked AS (UPDATE {table} SET rerun_requested = true WHERE {client_column} = %s "  # noqa: S608
+            f"AND status = %s AND NOT rerun_requested RETURNING {pk}) "
+            f"INSERT INTO {table} ({columns}) SELECT {placeholders} WHERE NOT EXISTS (SELECT 1 FROM marked) "
+            f"ON CONFLICT DO NOTHING RETURNING {pk}"
+        )
+        params = [values["client_id"], RunStatus.RUNNING, *params]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import connection
-from django.db.models import Avg, Count, Exists, F, Max, Min, OuterRef, Prefetch, QuerySet
+from django.db.models import Avg, Count, Exists, F, Max, Min, OuterRef, Prefetch, Q, QuerySet
 
 from feedback.errors import NotFound
 from feedback.models import Client, Creative, CreativePrediction, Criterion, Rating, Score
 from feedback.selectors import creative_get, criterion_list
+from jobs.models import RunStatus
 from review.models import (
     CriterionAgreement,
     Flag,
@@ -317,3 +318,12 @@ def client_agreement_latest_by_client() -> dict[int, ClientAgreement]:
                                           computed_at=row["at"])
         for row in rows
     }
+
+
+def quality_last_success_by_client() -> list[tuple[str, datetime | None]]:
+    """Every client's slug and when its last successful quality run finished (None: never), in one query.
+
+    Not scoped to a member: it is the operators' view, served only to the metrics scraper.
+    """
+    last = Max("quality_runs__finished_at", filter=Q(quality_runs__status=RunStatus.SUCCEEDED))
+    return list(Client.objects.order_by().annotate(last=last).values_list("slug", "last"))

@@ -5,6 +5,7 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 
+from config.logs import logging_config
 from jobs.contract import beat_schedule, task_routes
 
 from .storage import storages_from_environ
@@ -50,6 +51,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: every log line of the request carries its id, and the answer echoes it.
+    "config.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -303,9 +306,14 @@ TASTEMAKER_TORCH_THREADS = int(os.environ.get("TASTEMAKER_TORCH_THREADS", "0"))
 # three missed beats and pages say no worker is alive (/health/ready reports the age).
 TASTEMAKER_WORKER_HEARTBEAT_S = float(os.environ.get("TASTEMAKER_WORKER_HEARTBEAT_S", "10"))
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-}
+
+# --- Observability: logs and metrics (README "Operations: metrics, logs") ---
+
+# TASTEMAKER_LOG_FORMAT: "json" (one JSON object per line with request_id / task_id; the production
+# default) or "plain" (the message alone; the embedded default).
+TASTEMAKER_LOG_FORMAT = os.environ.get("TASTEMAKER_LOG_FORMAT", "plain").strip().lower()
+LOGGING = logging_config(log_format=TASTEMAKER_LOG_FORMAT, level=os.environ.get("DJANGO_LOG_LEVEL", "INFO"))
+# Celery keeps Django's logging (and so the JSON lines and task ids) instead of installing its own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# GET /metrics (Prometheus) needs `Authorization: Bearer <this>`; empty: the route answers 404.
+TASTEMAKER_METRICS_TOKEN = os.environ.get("TASTEMAKER_METRICS_TOKEN", "").strip()

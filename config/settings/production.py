@@ -17,6 +17,9 @@ if not os.environ.get("DJANGO_CACHE_URL"):
         sys.exit("Production settings need DJANGO_CACHE_URL (a redis:// URL) when CELERY_BROKER_URL is not Redis.")
     os.environ["DJANGO_CACHE_URL"] = os.environ["CELERY_BROKER_URL"]
 
+# Log lines are JSON objects in production unless TASTEMAKER_LOG_FORMAT says otherwise.
+os.environ.setdefault("TASTEMAKER_LOG_FORMAT", "json")
+
 from .base import *  # noqa: E402, F403
 from .base import MIDDLEWARE, env_bool  # noqa: E402
 
@@ -29,7 +32,7 @@ MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 # redirected, except the health checks a load balancer makes from inside.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
-SECURE_REDIRECT_EXEMPT = [r"^health/"]
+SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics$"]
 SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)

@@ -20,11 +20,17 @@ class ApiTokenAuthentication(TokenAuthentication):
 
     def authenticate(self, request):
         self._ip = client_ip(request)
+        # On a client-scoped URL the token's query also reads the caller's membership there
+        # (ClientScopedMixin takes it from request.auth instead of asking again).
+        kwargs = (getattr(request, "parser_context", None) or {}).get("kwargs") or {}
+        self._client_slug = kwargs.get("client_slug")
         return super().authenticate(request)
 
     def authenticate_credentials(self, key):
         try:
-            token = api_token_authenticate(key=key, ip=getattr(self, "_ip", None))
+            token = api_token_authenticate(
+                key=key, ip=getattr(self, "_ip", None), client_slug=getattr(self, "_client_slug", None)
+            )
         except Unauthenticated as exc:
             raise exceptions.AuthenticationFailed(str(exc)) from exc
         return token.user, token

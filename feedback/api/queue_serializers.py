@@ -1,4 +1,5 @@
 """Shapes of the rating queue's API: the next assignment, skips, progress, gold references."""
+from django.urls import reverse
 from rest_framework import serializers
 
 from feedback.api.serializers import CreativeSerializer
@@ -19,6 +20,33 @@ class AssignmentSerializer(serializers.Serializer):
 
     def get_kind(self, assignment) -> str:
         return self.context["membership"].kind_shown(assignment.kind)
+
+
+_DATETIME = serializers.DateTimeField()
+_JSON = serializers.JSONField()
+
+
+def assignment_body(assignment, *, client, membership, request) -> dict:
+    """What AssignmentSerializer shows, without building serializer fields per request (queue/next is
+    hot); a test holds the two equal."""
+    creative = assignment.creative
+    files = {
+        variant: request.build_absolute_uri(reverse("creative-file", args=[client.slug, creative.id, variant]))
+        for variant in ("image", "thumbnail")
+    }
+    return {
+        "creative": {
+            "id": creative.id, "external_id": creative.external_id, "image": files["image"],
+            "thumbnail": files["thumbnail"], "width": creative.width, "height": creative.height,
+            "content_hash": creative.content_hash, "headline": creative.headline, "body": creative.body,
+            "metadata": _JSON.to_representation(creative.metadata), "archived": creative.archived,
+            "created_at": _DATETIME.to_representation(creative.created_at),
+            "updated_at": _DATETIME.to_representation(creative.updated_at),
+        },
+        "kind": membership.kind_shown(assignment.kind),
+        "lease": assignment.lease.token,
+        "lease_expires": _DATETIME.to_representation(assignment.lease_expires),
+    }
 
 
 class SkipSerializer(serializers.Serializer):

@@ -26,8 +26,7 @@ class QueueNextView(ClientScopedMixin, APIView):
         assignment = queue_next_for_rater(client=self.client, rater=request.user, exclude_creative_ids=exclude)
         if assignment is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
-        context = {"client": self.client, "membership": self.membership, "request": request}
-        return Response(s.AssignmentSerializer(assignment, context=context).data)
+        return Response(s.assignment_body(assignment, client=self.client, membership=self.membership, request=request))
 
 
 class QueueSkipView(ClientScopedMixin, APIView):

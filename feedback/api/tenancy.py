@@ -34,7 +34,8 @@ class ClientScopedMixin:
         super().initial(request, *args, **kwargs)
         needed = self.required_roles.get(getattr(self, "action", None) or "", self.minimum_role)
         self.client, self.membership = client_membership_require(
-            user=request.user, slug=kwargs["client_slug"], minimum_role=needed
+            user=request.user, slug=kwargs["client_slug"], minimum_role=needed,
+            resolved=getattr(request.auth, "membership", None),
         )
 
     def get_serializer_context(self):

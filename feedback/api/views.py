@@ -250,9 +250,11 @@ class RatingViewSet(ClientScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
                 duration_ms=data.get("duration_ms"), shown_at=data.get("shown_at"),
             ),
         )
-        if not created:
+        if created:
+            body = s.rating_created_body(rating, membership=self.membership)
+        else:
             rating = rating_get(client=self.client, membership=self.membership, rating_id=rating.pk)
-        body = self.get_serializer(rating).data
+            body = self.get_serializer(rating).data
         if rating.kind == Rating.Kind.CALIBRATION:
             # Calibration teaches the scale: the rater sees the manager's reference right after rating.
             body["reference"] = gold_reference_scores(creative=rating.creative)

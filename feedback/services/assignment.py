@@ -26,11 +26,11 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db import connection, transaction
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from feedback.models import Client, Creative, GoldReference, Lease, Rating, Skip
+from feedback.models import Client, Creative, GoldReference, Lease, Rating, Skip, lease_token
 from feedback.selectors import creative_list_for_queue
 
 REPEAT_MIN_DISTANCE = 20
@@ -73,11 +73,13 @@ def queue_next_for_rater(
     shows) is returned again, so asking twice does not take two slots.
     """
     now = timezone.now()
-    held = _held_lease(client=client, rater=rater, now=now, exclude=list(exclude_creative_ids))
-    if held is not None:
-        return Assignment(creative=held.creative, kind=held.kind, lease=held)
+    held_id, rated_normal = _held_and_rated(client=client, rater=rater, now=now, exclude=list(exclude_creative_ids))
+    if held_id is not None:
+        held = Lease.objects.select_related("creative").filter(id=held_id).first()
+        if held is not None:
+            return Assignment(creative=held.creative, kind=held.kind, lease=held)
     rng = rng or random.Random()  # noqa: S311 - sampling, not security
-    special = _consistency_item(client=client, rater=rater, rng=rng)
+    special = _consistency_item(client=client, rater=rater, rng=rng, rated_normal=rated_normal)
     if special is not None:
         creative, kind = special
         return Assignment(creative=creative, kind=kind, lease=_lease(client, creative, rater, kind, now))
@@ -97,16 +99,26 @@ def queue_skip(*, client: Client, rater: AbstractBaseUser, creative_id: int, rea
     return skip
 
 
-def _held_lease(*, client: Client, rater: AbstractBaseUser, now: datetime, exclude: list[int]) -> Lease | None:
+def _held_and_rated(
+    *, client: Client, rater: AbstractBaseUser, now: datetime, exclude: list[int]
+) -> tuple[int | None, bool]:
+    """In one query: the id of a lease the rater still holds (outside `exclude`), and whether they
+    have rated a normal item here yet (past calibration)."""
     leases = Lease.objects.filter(client=client, rater=rater, expires_at__gt=now).exclude(creative_id__in=exclude)
-    return leases.select_related("creative").order_by("created_at", "id").first()
+    rated = Rating.objects.filter(client=client, rater=rater, kind=Kind.NORMAL)
+    row = (
+        Client.objects.filter(id=client.id)
+        .annotate(held=Subquery(leases.order_by("created_at", "id").values("id")[:1]), rated=Exists(rated))
+        .values_list("held", "rated")
+        .first()
+    )
+    return row if row is not None else (None, False)
 
 
 def _consistency_item(
-    *, client: Client, rater: AbstractBaseUser, rng: random.Random
+    *, client: Client, rater: AbstractBaseUser, rng: random.Random, rated_normal: bool
 ) -> tuple[Creative, str] | None:
     """A calibration, repeat or gold item when this pick calls for one (at most two small queries)."""
-    rated_normal = Rating.objects.filter(client=client, rater=rater, kind=Kind.NORMAL).exists()
     if not rated_normal:
         calibrated = Rating.objects.filter(client=client, rater=rater, kind=Kind.CALIBRATION).count()
         if calibrated < CALIBRATION_SIZE:
@@ -165,12 +177,60 @@ def _next_normal(*, client: Client, rater: AbstractBaseUser, now: datetime) -> A
                 candidates = list(queue.select_for_update(of=("self",))[:1])
                 if not candidates:
                     return None
+            if connection.vendor == "postgresql":
+                granted = _grant_first_open(client=client, rater=rater, candidates=candidates, now=now)
+                if granted is not None:
+                    return granted
+                continue
             creative = _first_still_open(client=client, candidates=candidates, now=now)
             if creative is not None:
                 Lease.objects.filter(rater=rater, client=client, expires_at__lt=now - STALE_LEASE_AGE).delete()
                 lease = _lease(client, creative, rater, Kind.NORMAL, now)
                 return Assignment(creative=creative, kind=Kind.NORMAL, lease=lease)
     return None
+
+
+# PostgreSQL: the re-count of the locked candidates, the lease on the first with room and the
+# clean-up of the rater's stale leases, in one statement. It is a statement of its own after the
+# locking one, so its snapshot sees every lease committed before the rows were locked.
+_GRANT_SQL = """
+WITH stale AS (
+    DELETE FROM feedback_lease WHERE rater_id = %(rater)s AND client_id = %(client)s AND expires_at < %(stale)s
+), open AS (
+    SELECT c.id FROM feedback_creative c
+    WHERE c.id = ANY(%(candidates)s)
+      AND c.normal_rating_count + (
+          SELECT count(*) FROM feedback_lease l WHERE l.creative_id = c.id AND l.expires_at > %(now)s
+      ) < %(overlap)s + c.extra_overlap
+    ORDER BY array_position(%(candidates)s, c.id)
+    LIMIT 1
+)
+INSERT INTO feedback_lease (token, client_id, creative_id, rater_id, kind, created_at, expires_at)
+SELECT %(token)s, %(client)s, open.id, %(rater)s, %(kind)s, %(now)s, %(expires)s FROM open
+RETURNING id, creative_id
+"""
+
+
+def _grant_first_open(
+    *, client: Client, rater: AbstractBaseUser, candidates: list[Creative], now: datetime
+) -> Assignment | None:
+    """Lease the first locked candidate that still has room (a fresh count); None when none has."""
+    ids = [c.id for c in candidates]
+    expires = now + timedelta(seconds=client.lease_seconds)
+    params = {
+        "rater": rater.pk, "client": client.id, "stale": now - STALE_LEASE_AGE, "candidates": ids, "now": now,
+        "overlap": client.overlap, "token": lease_token(), "kind": Kind.NORMAL, "expires": expires,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_GRANT_SQL, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    creative = next(c for c in candidates if c.id == row[1])
+    lease = Lease(id=row[0], token=params["token"], client=client, creative=creative, rater=rater,
+                  kind=Kind.NORMAL, created_at=now, expires_at=expires)
+    lease._state.adding = False
+    return Assignment(creative=creative, kind=Kind.NORMAL, lease=lease)
 
 
 def _first_still_open(*, client: Client, candidates: list[Creative], now: datetime) -> Creative | None:

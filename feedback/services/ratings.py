@@ -6,19 +6,22 @@ the queue handed the rater for that creative. A normal rating bumps the creative
 "ratings + active leases" never drops below what is really taken.
 """
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from feedback.models import Client, Creative, Criterion, Lease, Rating, Score
+from feedback.selectors import rubric_active
 from jobs.contract import QUALITY_RUN
 from jobs.lifecycle import run_request
+from jobs.metrics import rating_stored
 
 UNDO_WINDOW = timedelta(seconds=60)
 MAX_LISTED_ERRORS = 10
@@ -51,47 +54,36 @@ def rating_create(
     A repeated uuid is rare, so it is not looked up first: the unique constraint on client_uuid
     catches it on insert (or a validation failure prompts the look-up, so a retry still gets its
     stored rating when, say, the creative was archived in between).
+
+    The criteria come from the rubric cache (`rubric_active`, no query while the client's rubric
+    version is unchanged). On PostgreSQL the rating, its scores, the creative's count and the
+    lease's release are one statement (`_store_postgresql`); elsewhere the same writes run one by one
+    in a transaction. The returned rating carries its scores as `stored_scores` (criterion id → value).
     """
     try:
         _check_shown_at(data.shown_at)
         _check_submitted_at(data.submitted_at)
-        creative = _ratable_creative(client=client, creative_id=data.creative_id)
-        criteria = list(Criterion.objects.filter(client=client, active=True))
-        values = scores_validate(criteria, data.scores)
+        criteria = rubric_active(client=client)
+        try:
+            values = scores_validate(list(criteria), data.scores)
+        except ValidationError:
+            # A missing or archived creative is the first thing to tell, as it always was.
+            _ratable_creative(client=client, creative_id=data.creative_id)
+            raise
+        stored = None
+        if connection.vendor == "postgresql":
+            stored = _store_postgresql(client=client, rater=rater, data=data, criteria=criteria, values=values)
+        if stored is None:
+            # Not PostgreSQL, or the creative was not there to rate: the portable path says why.
+            creative = _ratable_creative(client=client, creative_id=data.creative_id)
+            stored = _store_portable(
+                client=client, rater=rater, data=data, creative=creative, criteria=criteria, values=values
+            )
     except ValidationError:
         existing = _existing(client=client, rater=rater, client_uuid=data.client_uuid)
         if existing is not None:
             return existing, False
         raise
-    lease = Lease.objects.filter(client=client, rater=rater, creative=creative).order_by("-created_at").first()
-    kind = lease.kind if lease else data.kind
-    shown_at = data.shown_at or (lease.created_at if lease else None)
-    try:
-        with transaction.atomic():
-            rating = Rating.objects.create(
-                client=client,
-                creative=creative,
-                rater=rater,
-                client_uuid=data.client_uuid,
-                kind=kind,
-                shown_at=shown_at,
-                duration_ms=data.duration_ms,
-            )
-            Score.objects.bulk_create(
-                Score(
-                    rating=rating,
-                    criterion=criterion,
-                    value=values[criterion.id],
-                    scale_min=criterion.scale_min,
-                    scale_max=criterion.scale_max,
-                )
-                for criterion in criteria
-            )
-            if data.submitted_at is not None:
-                # auto_now_add sets the insert's time; an imported rating keeps when it was made.
-                Rating.objects.filter(pk=rating.pk).update(submitted_at=data.submitted_at)
-                rating.submitted_at = data.submitted_at
-            _after_rating(rating=rating, had_lease=lease is not None)
     except IntegrityError:
         # A concurrent request with the same uuid won the race: answer with its rating.
         existing = _existing(client=client, rater=rater, client_uuid=data.client_uuid)
@@ -101,7 +93,111 @@ def rating_create(
     # The label-quality recompute (review's), debounced: a burst of ratings queues one run; a
     # rating never blocks or fails on it.
     transaction.on_commit(lambda: run_request(QUALITY_RUN, client_id=client.id))
-    return rating, True
+    transaction.on_commit(lambda: rating_stored(kind=stored.kind))
+    return stored, True
+
+
+def _store_portable(
+    *, client: Client, rater: AbstractBaseUser, data: RatingInput, creative: Creative,
+    criteria: tuple[Criterion, ...], values: dict[int, int],
+) -> Rating:
+    lease = Lease.objects.filter(client=client, rater=rater, creative=creative).order_by("-created_at").first()
+    kind = lease.kind if lease else data.kind
+    shown_at = data.shown_at or (lease.created_at if lease else None)
+    with transaction.atomic():
+        rating = Rating.objects.create(
+            client=client,
+            creative=creative,
+            rater=rater,
+            client_uuid=data.client_uuid,
+            kind=kind,
+            shown_at=shown_at,
+            duration_ms=data.duration_ms,
+        )
+        Score.objects.bulk_create(
+            Score(
+                rating=rating,
+                criterion=criterion,
+                value=values[criterion.id],
+                scale_min=criterion.scale_min,
+                scale_max=criterion.scale_max,
+            )
+            for criterion in criteria
+        )
+        if data.submitted_at is not None:
+            # auto_now_add sets the insert's time; an imported rating keeps when it was made.
+            Rating.objects.filter(pk=rating.pk).update(submitted_at=data.submitted_at)
+            rating.submitted_at = data.submitted_at
+        _after_rating(rating=rating, had_lease=lease is not None)
+    rating.stored_scores = {criterion.id: values[criterion.id] for criterion in criteria}
+    return rating
+
+
+# One statement: the lease (if the rater holds one) gives the kind and shown_at; the INSERT happens
+# only for a creative of this client that is not archived; the scores, the normal count and the
+# lease's release hang off the inserted row. A unique violation (the uuid, or a second normal rating)
+# raises IntegrityError like the portable path's; no row back means "creative not ratable".
+_STORE_SQL = """
+WITH held AS (
+    SELECT kind, created_at FROM feedback_lease
+    WHERE client_id = %(client)s AND rater_id = %(rater)s AND creative_id = %(creative)s
+    ORDER BY created_at DESC LIMIT 1
+), rating AS (
+    INSERT INTO feedback_rating
+        (client_id, creative_id, rater_id, client_uuid, kind, status, shown_at, submitted_at, duration_ms)
+    SELECT c.client_id, c.id, %(rater)s, %(uuid)s, COALESCE((SELECT kind FROM held), %(kind)s), %(status)s,
+           COALESCE(%(shown_at)s, (SELECT created_at FROM held)), %(now)s, %(duration)s
+    FROM feedback_creative c
+    WHERE c.client_id = %(client)s AND c.id = %(creative)s AND NOT c.archived
+    RETURNING id, kind, shown_at
+), scores AS (
+    INSERT INTO feedback_score (rating_id, criterion_id, value, scale_min, scale_max)
+    SELECT rating.id, s.criterion_id, s.value, s.scale_min, s.scale_max
+    FROM rating, UNNEST(%(criteria)s::bigint[], %(values)s::smallint[], %(mins)s::smallint[], %(maxs)s::smallint[])
+        AS s(criterion_id, value, scale_min, scale_max)
+), counted AS (
+    UPDATE feedback_creative SET normal_rating_count = normal_rating_count + 1
+    WHERE id = %(creative)s AND EXISTS (SELECT 1 FROM rating WHERE kind = %(normal)s)
+), released AS (
+    DELETE FROM feedback_lease
+    WHERE rater_id = %(rater)s AND creative_id = %(creative)s AND EXISTS (SELECT 1 FROM held)
+      AND EXISTS (SELECT 1 FROM rating)
+)
+SELECT id, kind, shown_at FROM rating
+"""
+
+
+def _store_postgresql(
+    *, client: Client, rater: AbstractBaseUser, data: RatingInput, criteria: tuple[Criterion, ...],
+    values: dict[int, int],
+) -> Rating | None:
+    """The rating and everything it changes in one INSERT … (CTEs); None when the creative is not ratable.
+
+    Outside a transaction the statement is its own (autocommit: no BEGIN/COMMIT round trips);
+    inside one (a caller's atomic block, tests) it runs under a savepoint, so a unique violation
+    leaves the caller's transaction usable.
+    """
+    now = data.submitted_at or timezone.now()  # an imported rating keeps when it was made
+    params = {
+        "client": client.id, "rater": rater.pk, "creative": data.creative_id, "uuid": data.client_uuid,
+        "kind": data.kind, "status": Rating.Status.PENDING, "shown_at": data.shown_at, "now": now,
+        "duration": data.duration_ms, "normal": Rating.Kind.NORMAL,
+        "criteria": [c.id for c in criteria], "values": [values[c.id] for c in criteria],
+        "mins": [c.scale_min for c in criteria], "maxs": [c.scale_max for c in criteria],
+    }
+    atomic = transaction.atomic() if connection.in_atomic_block else nullcontext()
+    with atomic, connection.cursor() as cursor:
+        cursor.execute(_STORE_SQL, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    rating = Rating(
+        id=row[0], client=client, creative_id=data.creative_id, rater=rater, client_uuid=data.client_uuid,
+        kind=row[1], status=Rating.Status.PENDING, shown_at=row[2], submitted_at=now, duration_ms=data.duration_ms,
+    )
+    rating._state.adding = False
+    rating.stored_scores = {criterion.id: values[criterion.id] for criterion in criteria}
+    return rating
 
 
 @transaction.atomic

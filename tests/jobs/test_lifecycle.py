@@ -68,6 +68,19 @@ def test_a_request_meeting_a_running_quality_run_marks_it_for_a_rerun(client_id)
     assert run.rerun_requested and run_model(QUALITY_RUN).objects.count() == 1
 
 
+def test_a_request_meeting_a_marked_running_run_writes_nothing(client_id):
+    run = run_model(QUALITY_RUN).objects.create(client_id=client_id, status="running", rerun_requested=True)
+    assert run_request(QUALITY_RUN, client_id=client_id).created is False
+    assert list(run_model(QUALITY_RUN).objects.values_list("id", "rerun_requested")) == [(run.id, True)]
+
+
+def test_a_quality_request_is_one_statement(client_id, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        assert run_request(QUALITY_RUN, client_id=client_id, send=False).created is True
+    with django_assert_num_queries(1):
+        assert run_request(QUALITY_RUN, client_id=client_id, send=False).created is False
+
+
 def test_a_request_meeting_a_running_training_run_leaves_it_alone(client_id):
     run = run_model(TRAINING_RUN).objects.create(client_id=client_id, status="running")
     assert run_request(TRAINING_RUN, client_id=client_id).created is False

@@ -183,3 +183,43 @@ def test_a_guessing_run_from_many_addresses_is_audited_as_one_lock(member, setti
         _login(member.username, f"guess-{i}", address=f"10.11.{i // 200}.{i % 200}")
     locks = AuditEvent.objects.filter(action="login.locked")
     assert locks.count() == 1 and locks.get().after["locked"] == ["username"]
+
+
+def _end_by_logout(member, token):
+    _as(token).post("/api/v1/auth/logout/")
+
+
+def _end_by_expiry(member, token):
+    ApiToken.objects.filter(user=member).update(created_at=timezone.now() - timedelta(days=3),
+                                                expires_at=timezone.now() - timedelta(seconds=1))
+
+
+def _end_by_password_change(member, token):
+    member.set_password("a-new-password-42")
+    member.save()
+
+
+def _end_by_deactivation(member, token):
+    member.is_active = False
+    member.save()
+
+
+@pytest.mark.parametrize("end", [_end_by_logout, _end_by_expiry, _end_by_password_change, _end_by_deactivation])
+def test_an_ended_token_answers_401_on_a_client_url_too(member, end):
+    """Client-scoped URLs read the token together with the membership: the same checks hold."""
+    slug = member.memberships.get().client.slug
+    token = _login(member.username).json()["token"]
+    assert _as(token).get(f"/api/v1/clients/{slug}/").status_code == 200
+    end(member, token)
+    assert _as(token).get(f"/api/v1/clients/{slug}/").status_code == 401
+
+
+def test_an_agency_admin_who_is_also_a_rater_acts_as_a_manager(member):
+    membership = member.memberships.get()
+    membership.role = "rater"
+    membership.save()
+    member.is_superuser = True
+    member.save()
+    token = _login(member.username).json()["token"]
+    response = _as(token).patch(f"/api/v1/clients/{membership.client.slug}/", {"overlap": 4}, format="json")
+    assert response.status_code == 200

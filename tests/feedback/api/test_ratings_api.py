@@ -127,3 +127,37 @@ def test_a_shown_at_a_few_seconds_ago_is_stored(api_as, tenant, creative):
     shown = timezone.now() - timedelta(seconds=7)
     response = _post(api_as, tenant, _body(tenant, creative, shown_at=shown.isoformat()))
     assert response.status_code == 201 and Rating.objects.get().shown_at == shown
+
+
+def test_the_created_answer_equals_the_rating_as_read_back(api_as, tenant, creative):
+    api = api_as(tenant["rater"])
+    created = _post(api_as, tenant, _body(tenant, creative)).json()
+    read_back = api.get(f"/api/v1/clients/{tenant['client'].slug}/ratings/{created['id']}/").json()
+    assert created == read_back
+
+
+def test_a_criterion_added_after_a_rating_is_required_by_the_next(api_as, tenant):
+    first, second = CreativeFactory.create_batch(2, client=tenant["client"])
+    assert _post(api_as, tenant, _body(tenant, first)).status_code == 201
+    added = CriterionFactory(client=tenant["client"])
+    response = _post(api_as, tenant, _body(tenant, second))
+    assert response.status_code == 400
+    assert f"Missing score for criterion {added.id}" in response.json()["scores"][0]
+
+
+def test_a_creative_of_another_client_is_named_before_bad_scores(api_as, tenant):
+    foreign = CreativeFactory(client=ClientFactory())
+    response = _post(api_as, tenant, _body(tenant, foreign, scores={"x": 1}))
+    assert response.status_code == 400
+    assert "does not exist in this client" in response.json()["creative"][0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rating_without_a_lease_takes_three_statements(api_as, tenant, broker, django_assert_num_queries):
+    first, second = CreativeFactory.create_batch(2, client=tenant["client"])
+    api = api_as(tenant["rater"])
+    url = f"/api/v1/clients/{tenant['client'].slug}/ratings/"
+    assert api.post(url, _body(tenant, first), format="json").status_code == 201  # fills the rubric cache
+    with django_assert_num_queries(3):
+        assert api.post(url, _body(tenant, second), format="json").status_code == 201
+    assert Score.objects.filter(rating__creative=second).count() == len(tenant["criteria"])
