@@ -136,6 +136,9 @@ def _smoke(stack: Stack) -> None:
 
     def reported():
         body = manager.get(stack.url(f"{api}/quality/"), timeout=30).json()
+        last = body["last_run"] or {}
+        if last.get("status") == "failed" or (last.get("error") and not body["last_computed"]):
+            raise AssertionError(f"the quality run failed: {last.get('error', '')[:500]}")
         return body if body["last_computed"] and body["counts"].get("pending", 1) == 0 else None
 
     quality = wait_until(reported, timeout=240, interval=1,

@@ -156,6 +156,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Three models have a `status`: each choice set gets its own component name.
+    "ENUM_NAME_OVERRIDES": {
+        "RatingStatusEnum": "feedback.models.Rating.Status",
+        "FlagStatusEnum": "review.models.Flag.Status",
+        "RunStatusEnum": "jobs.models.RunStatus",
+    },
     # The schema names every route and field: logged-in users only, unless TASTEMAKER_PUBLIC_API_DOCS.
     "SERVE_PERMISSIONS": [
         "rest_framework.permissions.AllowAny"

@@ -2,7 +2,7 @@
 import django_filters
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -12,6 +12,7 @@ from feedback.api import serializers as s
 from feedback.api.tenancy import ClientScopedMixin
 from feedback.models import Client, Creative, Criterion, Rating, Role
 from feedback.selectors import (
+    CREATIVE_FILE_VARIANTS,
     client_list_for_user,
     creative_file_get,
     creative_filter_tag,
@@ -151,7 +152,10 @@ class CreativeViewSet(ClientScopedMixin, mixins.ListModelMixin, mixins.RetrieveM
 class CreativeFileView(ClientScopedMixin, APIView):
     """A creative's image or thumbnail, streamed only to members of its client (session or token)."""
 
-    @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY})
+    @extend_schema(
+        responses={(200, "image/*"): OpenApiTypes.BINARY},
+        parameters=[OpenApiParameter("variant", str, OpenApiParameter.PATH, enum=list(CREATIVE_FILE_VARIANTS))],
+    )
     def get(self, request, client_slug: str, creative_id: int, variant: str):
         field = creative_file_get(client=self.client, creative_id=creative_id, variant=variant)
         response = FileResponse(field.open("rb"))

@@ -18,7 +18,7 @@ class _CriterionNamesMixin:
 
 class TrainingRunSerializer(_CriterionNamesMixin, serializers.ModelSerializer):
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    model_version = serializers.SlugRelatedField(slug_field="version", read_only=True)
+    model_version = serializers.SlugRelatedField(slug_field="version", read_only=True, allow_null=True)
     criterion_names = serializers.SerializerMethodField(help_text="Current name of each criterion id in metrics.")
 
     class Meta:
@@ -48,3 +48,21 @@ class ModelVersionSerializer(_CriterionNamesMixin, serializers.ModelSerializer):
 class ScoreRequestSerializer(serializers.Serializer):
     creatives = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=500)
 
+
+
+class ScoreValueSerializer(serializers.Serializer):
+    mean = serializers.FloatField()
+    std = serializers.FloatField()
+
+
+class ScoreResultSerializer(serializers.Serializer):
+    creative = serializers.IntegerField()
+    scores = serializers.DictField(child=ScoreValueSerializer(), help_text="By the criterion's current name.")
+    scores_by_id = serializers.DictField(child=ScoreValueSerializer(), help_text="By the criterion's id.")
+
+
+class ScoreAnswerSerializer(serializers.Serializer):
+    """The body of `POST .../scores/`: the active model's version and a result per creative asked."""
+
+    model_version = serializers.IntegerField()
+    results = ScoreResultSerializer(many=True)

@@ -1,5 +1,5 @@
 """Training API: runs (managers start and cancel), model versions, and scoring with the active model."""
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -44,6 +44,9 @@ class TrainingRunViewSet(ClientScopedMixin, mixins.ListModelMixin, mixins.Retrie
         return Response(self.get_serializer(run).data)
 
 
+@extend_schema_view(
+    retrieve=extend_schema(parameters=[OpenApiParameter("version", int, OpenApiParameter.PATH)]),
+)
 class ModelVersionViewSet(ClientScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The client's model versions, newest first, each with its model card."""
 
@@ -70,7 +73,7 @@ class ScoreView(ClientScopedMixin, APIView):
 
     minimum_role = Role.REVIEWER
 
-    @extend_schema(request=s.ScoreRequestSerializer, responses={200: dict})
+    @extend_schema(request=s.ScoreRequestSerializer, responses=s.ScoreAnswerSerializer)
     def post(self, request, client_slug):
         form = s.ScoreRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
