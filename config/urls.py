@@ -21,3 +21,6 @@ urlpatterns = [
     path("train/<slug:client_slug>/", include("training.web.urls")),
     path("", include("feedback.web.urls")),
 ]
+
+# The database out of reach answers 503 with Retry-After (feedback.web.unavailable), anything else 500.
+handler500 = "feedback.web.unavailable.server_error"

@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # After authentication: turns a login that django-axes refused into 429 with Retry-After.
     "axes.middleware.AxesMiddleware",
+    # The database out of reach (a restart, a failover) answers 503 with Retry-After, never 500.
+    "feedback.web.unavailable.DatabaseUnavailableMiddleware",
     # Innermost, so it sees the views' exceptions first: domain errors become 404/400/409/503.
     "feedback.web.middleware.DomainErrorMiddleware",
 ]
@@ -85,6 +87,9 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
     )
 }
+# A reused connection is checked before each request: after a database restart the broken one is
+# replaced instead of failing the request (those already in flight answer 503, feedback.web.unavailable).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # The web server and the worker write at once: WAL plus immediate transactions avoid "database is locked".
     DATABASES["default"]["OPTIONS"] = {
