@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -106,12 +107,13 @@ def _pg_bin(name: str) -> str:
 class PrivatePostgres:
     """A PostgreSQL cluster of our own (initdb in a temporary folder, a free port): drills may stop it."""
 
-    def __init__(self, folder: Path):
-        self.folder = folder
-        self.data = folder / "pgdata"
+    def __init__(self, folder: Path | None = None):
+        # Its own folder right under /tmp: the postgres user must reach it (pytest's tmp_path is root's only).
+        self.folder = folder or Path(tempfile.mkdtemp(prefix="tastemaker-pg-"))
+        self.data = self.folder / "pgdata"
         self.port = free_port()
         self.url = f"postgresql://postgres@127.0.0.1:{self.port}/tastemaker"
-        self.log = folder / "postgres.log"
+        self.log = self.folder / "postgres.log"
 
     def _run(self, *args: str) -> None:
         env = {**os.environ}
@@ -138,6 +140,11 @@ class PrivatePostgres:
 
     def stop(self, mode: str = "fast") -> None:
         self._pg_ctl("stop", "-w", "-m", mode)
+
+    def remove(self) -> None:
+        with contextlib.suppress(Exception):
+            self.stop("immediate")
+        shutil.rmtree(self.folder, ignore_errors=True)
 
     def restart(self) -> None:
         self._pg_ctl("restart", "-w", "-m", "fast", "-o",
@@ -205,6 +212,14 @@ class Stack:
         if done.returncode != 0:
             raise AssertionError(f"manage.py {' '.join(args)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
         return done.stdout
+
+    def script(self, code: str, *args: str, timeout: float = 300):
+        """Run Python with Django set up in this deployment's environment; returns its last line as JSON."""
+        done = subprocess.run([sys.executable, "-c", f"import django\ndjango.setup()\n{code}", *args], cwd=ROOT,
+                              env=self.env, capture_output=True, text=True, timeout=timeout)
+        if done.returncode != 0:
+            raise AssertionError(f"script failed:\n{done.stderr[-3000:]}")
+        return json.loads(done.stdout.strip().splitlines()[-1])
 
     def _spawn(self, name: str, command: list[str]) -> subprocess.Popen:
         log = open(self.folder / f"{name}.log", "a")  # noqa: SIM115 - closed in stop()
