@@ -2,9 +2,9 @@
 
 A live server holds two clients with two users each (a manager and a rater) and real data (rubric,
 creatives, ratings, a quality report). As each user of client A, every operation gets up to
-FUZZ_EXAMPLES generated cases (ids drawn from both clients' real objects half of the time). Every
-answer must not be a 5xx, must match the schema where the schema documents its status, and must
-carry nothing of client B (its slug, usernames, creative copy, rubric, ids).
+FUZZ_EXAMPLES generated cases, valid and invalid by the schema (ids drawn from both clients' real
+objects part of the time). Every answer must not be a 5xx, must match the schema where the schema
+documents its status, and must carry nothing of client B (its slug, usernames, copy, rubric, ids).
 """
 import os
 import time
@@ -17,6 +17,7 @@ import yaml
 from django.core.management import call_command
 from hypothesis import HealthCheck
 from hypothesis import strategies as st
+from schemathesis import GenerationMode
 from schemathesis.checks import content_type_conformance, not_a_server_error, response_schema_conformance
 
 from feedback.models import Creative, Criterion, Rating
@@ -116,6 +117,9 @@ def test_no_operation_answers_5xx_breaks_its_schema_or_shows_another_clients_dat
             strategy = st.one_of(real, operation.as_strategy(path_parameters=fixed or None))
         else:
             strategy = operation.as_strategy(path_parameters=fixed or None)
+        # And input that breaks the schema (wrong types, out-of-range values): a 4xx, never a 5xx.
+        invalid = operation.as_strategy(generation_mode=GenerationMode.NEGATIVE, path_parameters=fixed or None)
+        strategy = st.one_of(strategy, invalid)
 
         @hypothesis.settings(max_examples=FUZZ_EXAMPLES, deadline=None, database=None, derandomize=True,
                              suppress_health_check=list(HealthCheck), phases=[hypothesis.Phase.generate])
