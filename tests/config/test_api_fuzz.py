@@ -100,7 +100,7 @@ def test_no_operation_answers_5xx_breaks_its_schema_or_shows_another_clients_dat
         "version": [1, 2],
     }
     session = requests.Session()
-    operations, cases, failures = 0, 0, []
+    operations, cases, failures, statuses = 0, 0, [], {}
     started = time.monotonic()
     for result in schema.get_all_operations():
         operation = result.ok()
@@ -129,6 +129,7 @@ def test_no_operation_answers_5xx_breaks_its_schema_or_shows_another_clients_dat
             cases += 1
             response = case.call(base_url=live_server.url, session=session, headers=headers, timeout=30)
             where = f"{case.method} {case.formatted_path} -> {response.status_code}"
+            statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
             try:
                 case.validate_response(response, checks=[not_a_server_error, response_schema_conformance,
                                                          content_type_conformance])
@@ -146,6 +147,7 @@ def test_no_operation_answers_5xx_breaks_its_schema_or_shows_another_clients_dat
 
         run()
     print(f"\nschemathesis as {role} of client A: {operations} operations, {cases} cases, "
-          f"{len(failures)} failures, {time.monotonic() - started:.1f} s")
+          f"{len(failures)} failures, {time.monotonic() - started:.1f} s; "
+          f"answers by status {dict(sorted(statuses.items()))}")
     assert not failures, "\n".join(dict.fromkeys(failures))
     assert cases >= operations
