@@ -204,7 +204,7 @@ def test_a_training_worker_killed_at_10_50_and_90_percent_leaves_the_active_mode
     figures = []
     try:
         stack.manage("migrate", "-v0")
-        stack.script(SETUP, "3", "80", "clean")
+        stack.script(SETUP, "3", "160", "clean")
         stack.start_worker("worker-0", concurrency=1)
         with psycopg.connect(database.url, autocommit=True) as conn:
             def run_row(run_id: int) -> dict:
@@ -222,7 +222,7 @@ def test_a_training_worker_killed_at_10_50_and_90_percent_leaves_the_active_mode
             wait_until(lambda: run_row(first)["status"] == "succeeded", timeout=180,
                        what=f"the first model ({stack.log('worker-0')[-1500:]})")
             epochs = 150
-            slow = {"max_epochs": epochs, "patience": epochs, "hidden": 256, "n_layers": 3, "batch_size": 8,
+            slow = {"max_epochs": epochs, "patience": epochs, "hidden": 256, "n_layers": 3, "batch_size": 4,
                     "learning_curve_fractions": [], "oof_folds": 2, "mc_samples": 5}
             for n, share in enumerate((0.1, 0.5, 0.9), start=1):
                 active_id, artifact = active()
