@@ -123,6 +123,13 @@ class PrivatePostgres:
         subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def start(self) -> "PrivatePostgres":
+        try:
+            return self._start()
+        except Exception:
+            self.remove()
+            raise
+
+    def _start(self) -> "PrivatePostgres":
         self.folder.mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:
             shutil.chown(self.folder, "postgres")
