@@ -18,9 +18,11 @@ install: $(BIN)/.installed
 run: install
 	$(BIN)/python manage.py serve_local
 
-# Browser tests drive Debian's Chromium through Playwright (no browser download).
+# Browser tests drive Debian's Chromium through Playwright (no browser download); the accessibility
+# tests inject axe-core from the npm package pinned in package-lock.json.
 browser:
 	@command -v chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium; }
+	@test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund
 
 # The suite in TEST_PROCESSES parallel processes (pytest-xdist; each has its own test database and
 # Redis database); the configuration matrix's cells and the drills spread over them too.

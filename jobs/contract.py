@@ -44,10 +44,20 @@ class RunKind:
     task: Task
     max_attempts: int = 3
     rerun_when_running: bool = False
+    # How pages and the API name a run of this kind, and what a person does when one failed.
+    label: str = "run"
+    retry_hint: str = "request a new run to try again"
 
 
-QUALITY_RUN = RunKind("review.QualityRun", QUALITY_RECOMPUTE, rerun_when_running=True)
-TRAINING_RUN = RunKind("training.TrainingRun", TRAINING_EXECUTE)
+QUALITY_RUN = RunKind(
+    "review.QualityRun", QUALITY_RECOMPUTE, rerun_when_running=True, label="quality check",
+    retry_hint="recompute now to try again (the next rating also asks for one)",
+)
+TRAINING_RUN = RunKind(
+    "training.TrainingRun", TRAINING_EXECUTE, label="training run",
+    retry_hint="start a run on the training page to try again (automatic retraining waits 10 minutes after a failure)",
+)
+RUN_KINDS = (QUALITY_RUN, TRAINING_RUN)
 
 
 def task_routes() -> dict[str, dict[str, str]]:

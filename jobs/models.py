@@ -63,3 +63,21 @@ class Run(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+
+class WorkerHeartbeat(models.Model):
+    """One row per live Celery worker, rewritten every TASTEMAKER_WORKER_HEARTBEAT_S by the worker itself.
+
+    Not a client's object: it says which worker processes are up (health checks, the pages' "no
+    worker is alive" notice) and carries no client data. A worker deletes its row on warm shutdown;
+    a killed one leaves a row that simply ages.
+    """
+
+    hostname = models.CharField(max_length=255, unique=True, help_text="Celery node name, e.g. celery@host.")
+    pid = models.PositiveIntegerField()
+    queues = models.CharField(max_length=255, help_text="Comma-separated queues it consumes.")
+    started_at = models.DateTimeField()
+    beat_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.hostname} (pid {self.pid})"

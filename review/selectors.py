@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, QuerySet
+from django.db.models import Avg, Count, Exists, F, Max, Min, OuterRef, Prefetch, QuerySet
 
 from feedback.errors import NotFound
 from feedback.models import Client, Creative, CreativePrediction, Criterion, Rating, Score
@@ -292,3 +292,28 @@ def criterion_agreement_overall(*, client: Client) -> dict[int, float | None]:
 def client_ids_with_clean_labels() -> list[int]:
     """Clients that have at least one clean or accepted label (candidates for a retrain check)."""
     return list(Rating.objects.filter(status__in=CLEAN_STATUSES).values_list("client_id", flat=True).distinct())
+
+
+@dataclass(frozen=True)
+class ClientAgreement:
+    """A client's latest overall agreement: alpha over its active criteria, as the checker last stored it."""
+
+    mean_alpha: float
+    lowest_alpha: float
+    criteria: int
+    computed_at: datetime
+
+
+def client_agreement_latest_by_client() -> dict[int, ClientAgreement]:
+    """Every client's latest overall alpha (mean and lowest over active criteria), in one query; for agency admins."""
+    rows = (
+        CriterionAgreement.objects.filter(week__isnull=True, alpha__isnull=False, criterion__active=True)
+        .values("client_id")
+        .annotate(mean=Avg("alpha"), lowest=Min("alpha"), n=Count("id"), at=Max("computed_at"))
+        .order_by()
+    )
+    return {
+        row["client_id"]: ClientAgreement(mean_alpha=row["mean"], lowest_alpha=row["lowest"], criteria=row["n"],
+                                          computed_at=row["at"])
+        for row in rows
+    }

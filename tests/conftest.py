@@ -14,6 +14,40 @@ def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """One S3-protocol server process (moto's server mode) for the whole test session."""
+    from tests.storage import S3Server
+
+    server = S3Server(log_path=tmp_path_factory.mktemp("s3") / "moto.log")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["filesystem", "s3"])
+def storage_backend(request, settings, monkeypatch):
+    """Run the test on the local folder and again on a fresh bucket of the S3 server.
+
+    The environment is set too, so a worker process started by the test uses the same store.
+    """
+    import uuid
+
+    from config.settings.storage import storages_from_environ
+
+    if request.param == "filesystem":
+        monkeypatch.setenv("TASTEMAKER_STORAGE", "filesystem")
+        settings.STORAGES = storages_from_environ({"TASTEMAKER_STORAGE": "filesystem"})
+        return {"name": "filesystem", "bucket": None}
+    server = request.getfixturevalue("s3_server")
+    bucket = f"test-{uuid.uuid4().hex[:16]}"
+    server.create_bucket(bucket)
+    environ = server.environ(bucket=bucket)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    settings.STORAGES = storages_from_environ(environ)
+    return {"name": "s3", "bucket": bucket, "server": server}
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Login failures and lockouts (counted in the cache) never carry from one test into another."""

@@ -185,3 +185,28 @@ def test_client_settings_outside_the_new_ranges_are_moved_into_them_and_the_migr
         assert back.get_model("feedback", "Client").objects.get(id=client.id).overlap == 20
     finally:
         _migrate(latest)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_existing_model_versions_get_the_checksum_and_size_of_their_stored_file():
+    import hashlib
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    latest = _latest()
+    before = [node for node in latest if node[0] != "training"] + [("training", "0003_metrics_keyed_by_criterion_id")]
+    try:
+        apps = _migrate(before)
+        client = apps.get_model("feedback", "Client").objects.create(slug="sums", name="Sums Co")
+        stored = default_storage.save("models/client-old/v1.pt", ContentFile(b"an old checkpoint"))
+        versions = apps.get_model("training", "ModelVersion").objects
+        versions.create(client=client, version=1, artifact=stored)
+        versions.create(client=client, version=2, artifact="models/client-old/gone.pt")
+        apps = _migrate(latest)
+        found = {v.version: v for v in apps.get_model("training", "ModelVersion").objects.filter(client_id=client.id)}
+        assert (found[1].artifact_sha256, found[1].artifact_size) == (
+            hashlib.sha256(b"an old checkpoint").hexdigest(), len(b"an old checkpoint"))
+        assert (found[2].artifact_sha256, found[2].artifact_size) == ("", 0)
+    finally:
+        _migrate(latest)

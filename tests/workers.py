@@ -28,7 +28,7 @@ def wait_until(predicate: Callable[[], object], *, timeout: float = 30.0, interv
 class WorkerProcess:
     """`celery worker` on the test database and the test broker, in its own process group."""
 
-    def __init__(self, *, queues: str, log_path: Path, concurrency: int = 1):
+    def __init__(self, *, queues: str, log_path: Path, concurrency: int = 1, extra_args: tuple[str, ...] = ()):
         self.log_path = log_path
         db = connection.settings_dict
         env = {
@@ -41,7 +41,7 @@ class WorkerProcess:
         command = [
             sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queues,
             "-c", str(concurrency), "--pool=prefork", "-n", f"test-{os.getpid()}@%h",
-            "--without-gossip", "--without-mingle", "-l", "info",
+            "--without-gossip", "--without-mingle", "-l", "info", *extra_args,
         ]
         self._log = open(log_path, "w")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(

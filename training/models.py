@@ -72,7 +72,10 @@ class ModelVersion(models.Model):
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="model_versions")
     version = models.PositiveIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
-    artifact = models.CharField(max_length=300, help_text="Checkpoint path in default storage.")
+    artifact = models.CharField(max_length=300, help_text="Checkpoint key in default storage.")
+    # Checked on every load (training.services.artifacts): a changed or damaged file is refused.
+    artifact_sha256 = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the checkpoint, hex.")
+    artifact_size = models.PositiveBigIntegerField(default=0, help_text="Size of the checkpoint in bytes.")
     is_active = models.BooleanField(default=False)
     promoted = models.BooleanField(default=False)
     reason = models.TextField(blank=True, help_text="Why it was promoted or not.")
@@ -84,6 +87,15 @@ class ModelVersion(models.Model):
     dataset_snapshot = models.JSONField(default=dict, blank=True)
     learning_curve = models.JSONField(default=list, blank=True)
     readiness = models.JSONField(default=dict, blank=True)
+    comparison = models.JSONField(
+        default=dict, blank=True,
+        help_text="Per criterion id: better/worse/unchanged vs the baseline and the active model, with the numbers.",
+    )
+    override_reason = models.TextField(blank=True, help_text="Why a manager promoted a held-back version.")
+    overridden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    overridden_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-version"]

@@ -7,6 +7,8 @@ from csp.constants import NONE, SELF
 
 from jobs.contract import beat_schedule, task_routes
 
+from .storage import storages_from_environ
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("TASTEMAKER_VAR_DIR", BASE_DIR / "var"))
 
@@ -44,6 +46,7 @@ INSTALLED_APPS = [
     "review",
     "training",
     "demo",
+    "jobs",  # worker heartbeats and the tastemaker system checks
 ]
 
 MIDDLEWARE = [
@@ -76,6 +79,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "feedback.web.navigation.navigation",
             ],
         },
     },
@@ -119,6 +123,10 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", VAR_DIR / "static"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", VAR_DIR / "media"))
+# Creatives, thumbnails and checkpoints: MEDIA_ROOT, or an S3-protocol bucket (TASTEMAKER_STORAGE=s3,
+# TASTEMAKER_S3_*; config/settings/storage.py, README "Storage and several machines").
+TASTEMAKER_STORAGE = os.environ.get("TASTEMAKER_STORAGE", "filesystem").strip().lower() or "filesystem"
+STORAGES = storages_from_environ(os.environ)
 
 # Uploads: the request body may carry a bulk import of up to 500 base64 images.
 TASTEMAKER_MAX_IMAGE_BYTES = int(os.environ.get("TASTEMAKER_MAX_IMAGE_BYTES", str(10 * 1024 * 1024)))
@@ -234,6 +242,14 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 # Celery: the embedded default is kombu's filesystem transport, which needs no server.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
+# ack_emulation off: with it on (kombu's default), celery 5.7.0 kills the worker when Redis drops
+# while a task runs and the worker is polling for more ("Unrecoverable error: AttributeError:
+# 'NoneType' object has no attribute 'hostname'" after "Restoring 1 unacknowledged message(s)"):
+# its new connection.close() after collect() closes the channel a second time, after the transport
+# was detached, and the Redis QoS's restore raises what ignore_errors does not ignore. The plain
+# QoS logs that restore failure instead. Nothing is lost that mattered: the run rows are the
+# durable fact and the sweeps re-send runs whose messages vanished (tests/jobs/test_redis_outage_drill.py).
+REDIS_WORKER_SURVIVES_OUTAGES = {"ack_emulation": False}
 _BROKER_DIR = VAR_DIR / "broker"
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {
@@ -247,7 +263,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     # Redis: a message a dead worker held comes back after this; the database sweep acts sooner.
     # max_retries 0: a send while Redis is down fails at once instead of retrying for the connect
     # timeout inside a web request (the database row is the durable fact; sweeps re-send).
-    else {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")), "max_retries": 0}
+    else {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")), "max_retries": 0,
+          **REDIS_WORKER_SURVIVES_OUTAGES}
 )
 CELERY_BROKER_CONNECTION_TIMEOUT = 2.0
 CELERY_TASK_IGNORE_RESULT = True
@@ -292,6 +309,10 @@ TASTEMAKER_TRAINING_HYPERPARAMETERS = os.environ.get("TASTEMAKER_TRAINING_HYPERP
 # Threads torch may use for training and scoring (0: torch decides). On a shared, busy CPU, 1 is
 # far faster than 2: spinning threads fight the other processes for the cores.
 TASTEMAKER_TORCH_THREADS = int(os.environ.get("TASTEMAKER_TORCH_THREADS", "0"))
+
+# Health. TASTEMAKER_WORKER_HEARTBEAT_S (10): every worker rewrites its heartbeat row this often;
+# three missed beats and pages say no worker is alive (/health/ready reports the age).
+TASTEMAKER_WORKER_HEARTBEAT_S = float(os.environ.get("TASTEMAKER_WORKER_HEARTBEAT_S", "10"))
 
 LOGGING = {
     "version": 1,

@@ -4,7 +4,7 @@ import os
 import dj_database_url
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR
+from .base import BASE_DIR, REDIS_WORKER_SURVIVES_OUTAGES
 
 DATABASES = {
     "default": dj_database_url.parse(
@@ -21,6 +21,6 @@ _REDIS_DB = (
     1 + (os.getppid() + int(_XDIST_WORKER[2:])) % 15 if _XDIST_WORKER.startswith("gw") else 1 + os.getpid() % 15
 )
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", f"redis://127.0.0.1:6379/{_REDIS_DB}")
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "max_retries": 0}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "max_retries": 0, **REDIS_WORKER_SURVIVES_OUTAGES}
 MEDIA_ROOT = os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "var" / "test-media")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -91,6 +91,10 @@ class UploadField(serializers.FileField):
         return upload.read()
 
 
+# A CSV of creatives' copy is text: 10,000 rows of generous copy stay well under this.
+CSV_MAX_CHARS = 20_000_000
+
+
 class CreativeWriteSerializer(serializers.Serializer):
     external_id = serializers.CharField(max_length=200)
     image = UploadField(required=False)
@@ -105,6 +109,23 @@ class CreativeUpdateSerializer(serializers.Serializer):
     body = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     metadata = JSONTextField(required=False)
     archived = serializers.BooleanField(required=False)
+
+
+class CreativeCsvSerializer(serializers.Serializer):
+    """A creatives CSV as text (the upload page reads the dropped file and sends it)."""
+
+    csv = serializers.CharField(max_length=CSV_MAX_CHARS, trim_whitespace=False)
+
+
+class CreativeCsvRowSerializer(serializers.Serializer):
+    line = serializers.IntegerField()
+    external_id = serializers.CharField()
+    image = serializers.CharField()
+    image_name = serializers.CharField()
+    headline = serializers.CharField()
+    body = serializers.CharField()
+    metadata = serializers.DictField()
+    problem = serializers.CharField()
 
 
 class Base64ImageField(serializers.CharField):

@@ -2,7 +2,7 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from feedback.api import auth_views, views
+from feedback.api import auth_views, label_studio_views, views
 
 client_router = SimpleRouter()
 client_router.register("creatives", views.CreativeViewSet, basename="creative")
@@ -18,6 +18,11 @@ urlpatterns = [
         views.ClientSettingsView.as_view({"get": "retrieve", "patch": "partial_update"}),
         name="client-detail",
     ),
+    # Before the router, whose ratings/<pk>/ would otherwise take "export" and "import" as ids.
+    path("clients/<slug:client_slug>/ratings/export/", label_studio_views.RatingExportView.as_view(),
+         name="rating-export"),
+    path("clients/<slug:client_slug>/ratings/import/", label_studio_views.RatingImportView.as_view(),
+         name="rating-import"),
     path("clients/<slug:client_slug>/", include(client_router.urls)),
     path("clients/<slug:client_slug>/", include("review.api.urls")),
     path("clients/<slug:client_slug>/", include("feedback.api.queue_urls")),

@@ -1,4 +1,6 @@
 """API views: parse, call one service or selector, shape the answer."""
+from dataclasses import asdict
+
 import django_filters
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
@@ -14,7 +16,7 @@ from feedback.models import Client, Creative, Criterion, Rating, Role
 from feedback.selectors import (
     CREATIVE_FILE_VARIANTS,
     client_list_for_user,
-    creative_file_get,
+    creative_file_open,
     creative_filter_tag,
     creative_list,
     criterion_list,
@@ -22,6 +24,7 @@ from feedback.selectors import (
     rating_get,
     rating_list,
 )
+from feedback.services.creative_csv import creative_csv_parse
 from feedback.services.creatives import (
     CreativeInput,
     creative_archive,
@@ -97,6 +100,7 @@ class CreativeViewSet(ClientScopedMixin, mixins.ListModelMixin, mixins.RetrieveM
     required_roles = {
         "create": Role.MANAGER,
         "bulk": Role.MANAGER,
+        "csv_rows": Role.MANAGER,
         "partial_update": Role.MANAGER,
         "destroy": Role.MANAGER,
     }
@@ -134,31 +138,45 @@ class CreativeViewSet(ClientScopedMixin, mixins.ListModelMixin, mixins.RetrieveM
         ]
         return Response({"results": rows}, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=s.CreativeCsvSerializer, responses=s.CreativeCsvRowSerializer(many=True))
+    @action(detail=False, methods=["post"], url_path="csv")
+    def csv_rows(self, request, client_slug):
+        """Parse a creatives CSV exactly as import_creatives does; nothing is written or fetched."""
+        form = s.CreativeCsvSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        rows = creative_csv_parse(text=form.validated_data["csv"])
+        data = [{**asdict(row), "image_name": row.image_name} for row in rows]
+        return Response({"rows": s.CreativeCsvRowSerializer(data, many=True).data})
+
     @extend_schema(request=s.CreativeUpdateSerializer, responses=s.CreativeSerializer)
     def partial_update(self, request, client_slug, pk):
         creative = self.get_object()
         form = s.CreativeUpdateSerializer(data=request.data, partial=True)
         form.is_valid(raise_exception=True)
-        creative = creative_update(creative=creative, data=dict(form.validated_data))
+        creative = creative_update(creative=creative, data=dict(form.validated_data), actor=request.user)
         return Response(self.get_serializer(creative).data)
 
     @extend_schema(responses={204: None})
     def destroy(self, request, client_slug, pk):
         """Archive: creatives are never deleted through the API, so no rating loses its item."""
-        creative_archive(creative=self.get_object())
+        creative_archive(creative=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class CreativeFileView(ClientScopedMixin, APIView):
-    """A creative's image or thumbnail, streamed only to members of its client (session or token)."""
+    """A creative's image or thumbnail, streamed only to members of its client (session or token).
+
+    Streamed through this view on every backend, never a redirect to a signed store URL: the
+    membership check runs on each request, the page's CSP keeps img-src 'self', and the object
+    store may sit on a private network the browsers cannot reach.
+    """
 
     @extend_schema(
         responses={(200, "image/*"): OpenApiTypes.BINARY},
         parameters=[OpenApiParameter("variant", str, OpenApiParameter.PATH, enum=list(CREATIVE_FILE_VARIANTS))],
     )
     def get(self, request, client_slug: str, creative_id: int, variant: str):
-        field = creative_file_get(client=self.client, creative_id=creative_id, variant=variant)
-        response = FileResponse(field.open("rb"))
+        response = FileResponse(creative_file_open(client=self.client, creative_id=creative_id, variant=variant))
         response["Cache-Control"] = "private, max-age=86400"
         response["X-Content-Type-Options"] = "nosniff"
         return response
@@ -179,14 +197,14 @@ class CriterionViewSet(ClientScopedMixin, mixins.ListModelMixin, mixins.Retrieve
     def create(self, request, client_slug):
         form = self.get_serializer(data=request.data)
         form.is_valid(raise_exception=True)
-        criterion = criterion_create(client=self.client, **form.validated_data)
+        criterion = criterion_create(client=self.client, actor=request.user, **form.validated_data)
         return Response(self.get_serializer(criterion).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, client_slug, pk):
         criterion = self.get_object()
         form = self.get_serializer(criterion, data=request.data, partial=True)
         form.is_valid(raise_exception=True)
-        criterion = criterion_update(criterion=criterion, data=dict(form.validated_data))
+        criterion = criterion_update(criterion=criterion, data=dict(form.validated_data), actor=request.user)
         return Response(self.get_serializer(criterion).data)
 
 

@@ -2,13 +2,15 @@
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from feedback.images import ValidatedImage, validate_image
 from feedback.models import Client, Creative
 from feedback.selectors import creative_duplicates
+from feedback.services.audit import audit_changes, audit_record
 
 METADATA_COLUMNS = ("channel", "format", "campaign")
 
@@ -35,10 +37,18 @@ class CreativeResult:
 
 
 def creative_upsert(*, client: Client, data: CreativeInput) -> CreativeResult:
-    """Create the creative, or update the one with the same external_id (upsert)."""
+    """Create the creative, or update the one with the same external_id (upsert).
+
+    Two uploads of one new external_id at once (a.png and a.jpg dropped together) both find no row;
+    the second insert hits the unique constraint, and is then an update of the row the first made.
+    """
     image = _validated_image(data.image)
-    with transaction.atomic():
-        return _upsert_validated(client=client, data=data, image=image)
+    try:
+        with transaction.atomic():
+            return _upsert_validated(client=client, data=data, image=image)
+    except IntegrityError:
+        with transaction.atomic():
+            return _upsert_validated(client=client, data=data, image=image)
 
 
 def creative_bulk_upsert(*, client: Client, items: list[CreativeInput]) -> list[CreativeResult]:
@@ -63,9 +73,10 @@ def creative_bulk_upsert(*, client: Client, items: list[CreativeInput]) -> list[
         ]
 
 
-def creative_update(*, creative: Creative, data: dict[str, Any]) -> Creative:
-    """Change copy, metadata, archive flag or image of an existing creative."""
+def creative_update(*, creative: Creative, data: dict[str, Any], actor: AbstractBaseUser | None) -> Creative:
+    """Change copy, metadata, archive flag or image of an existing creative; the change is audited."""
     image = _validated_image(data.pop("image", None))
+    before = _audited_fields(creative)
     for name in ("headline", "body", "archived"):
         if name in data:
             setattr(creative, name, data[name])
@@ -74,22 +85,51 @@ def creative_update(*, creative: Creative, data: dict[str, Any]) -> Creative:
     if image is not None:
         _attach_image(creative, image, filename="upload")
     creative.full_clean(exclude=["image", "thumbnail"])
-    creative.save()
+    with transaction.atomic():
+        creative.save()
+        _audit_change(creative, actor=actor, action="creative.updated", before=before)
     return creative
 
 
-def creative_archive(*, creative: Creative) -> Creative:
+def creative_archive(*, creative: Creative, actor: AbstractBaseUser | None) -> Creative:
     """Take a creative out of rating queues; its ratings stay (nothing is lost)."""
-    creative.archived = True
-    creative.save(update_fields=["archived", "updated_at"])
+    return _archived_set(creative, archived=True, actor=actor)
+
+
+def creative_unarchive(*, creative: Creative, actor: AbstractBaseUser | None) -> Creative:
+    """Put an archived creative back into the rating queues."""
+    return _archived_set(creative, archived=False, actor=actor)
+
+
+def _archived_set(creative: Creative, *, archived: bool, actor: AbstractBaseUser | None) -> Creative:
+    before = _audited_fields(creative)
+    creative.archived = archived
+    with transaction.atomic():
+        creative.save(update_fields=["archived", "updated_at"])
+        action = "creative.archived" if archived else "creative.unarchived"
+        _audit_change(creative, actor=actor, action=action, before=before)
     return creative
+
+
+def _audited_fields(creative: Creative) -> dict[str, Any]:
+    return {
+        "headline": creative.headline, "body": creative.body, "channel": creative.channel,
+        "format": creative.format, "campaign": creative.campaign, "tags": list(creative.tags),
+        "metadata": dict(creative.metadata), "archived": creative.archived, "content_hash": creative.content_hash,
+    }
+
+
+def _audit_change(creative: Creative, *, actor: AbstractBaseUser | None, action: str, before: dict) -> None:
+    """One audit row naming only what changed; nothing when the edit changed nothing."""
+    changed_before, changed_after = audit_changes(before, _audited_fields(creative))
+    if changed_after:
+        audit_record(action=action, actor=actor, client=creative.client, target=f"creative:{creative.id}",
+                     before=changed_before, after=changed_after)
 
 
 def _upsert_validated(*, client: Client, data: CreativeInput, image: ValidatedImage | None) -> CreativeResult:
     _check_external_id(data.external_id)
-    creative = (
-        Creative.objects.select_for_update().filter(client=client, external_id=data.external_id).first()
-    )
+    creative = _existing_for_update(client=client, external_id=data.external_id)
     created = creative is None
     if created:
         if image is None:
@@ -99,12 +139,18 @@ def _upsert_validated(*, client: Client, data: CreativeInput, image: ValidatedIm
     _apply_metadata(creative, data.metadata)
     if image is not None:
         _attach_image(creative, image, filename=data.filename)
-    creative.full_clean(exclude=["image", "thumbnail"], validate_unique=False)
+    # The one constraint, external_id unique per client, is left to the database: a row a concurrent
+    # upload inserted since our lookup raises IntegrityError, and creative_upsert retries as an update.
+    creative.full_clean(exclude=["image", "thumbnail"], validate_unique=False, validate_constraints=False)
     creative.save()
     duplicates = creative_duplicates(
         client=client, content_hash=creative.content_hash, exclude_id=creative.id
     )
     return CreativeResult(creative=creative, created=created, duplicates=duplicates)
+
+
+def _existing_for_update(*, client: Client, external_id: str) -> Creative | None:
+    return Creative.objects.select_for_update().filter(client=client, external_id=external_id).first()
 
 
 def _validated_image(data: bytes | None) -> ValidatedImage | None:

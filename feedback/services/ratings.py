@@ -39,6 +39,8 @@ class RatingInput:
     shown_at: datetime | None = None
     # Used only when the rater holds no lease for the creative (imports, scripts).
     kind: str = Rating.Kind.NORMAL
+    # Imports only: when the rating was made in another tool (never ahead of our clock).
+    submitted_at: datetime | None = None
 
 
 def rating_create(
@@ -52,6 +54,7 @@ def rating_create(
     """
     try:
         _check_shown_at(data.shown_at)
+        _check_submitted_at(data.submitted_at)
         creative = _ratable_creative(client=client, creative_id=data.creative_id)
         criteria = list(Criterion.objects.filter(client=client, active=True))
         values = scores_validate(criteria, data.scores)
@@ -84,6 +87,10 @@ def rating_create(
                 )
                 for criterion in criteria
             )
+            if data.submitted_at is not None:
+                # auto_now_add sets the insert's time; an imported rating keeps when it was made.
+                Rating.objects.filter(pk=rating.pk).update(submitted_at=data.submitted_at)
+                rating.submitted_at = data.submitted_at
             _after_rating(rating=rating, had_lease=lease is not None)
     except IntegrityError:
         # A concurrent request with the same uuid won the race: answer with its rating.
@@ -166,6 +173,11 @@ def _check_shown_at(shown_at: datetime | None) -> None:
         raise ValidationError({"shown_at": [
             "Must be when the item was shown: not in the future, and within the last 24 hours."
         ]})
+
+
+def _check_submitted_at(submitted_at: datetime | None) -> None:
+    if submitted_at is not None and submitted_at > timezone.now() + SHOWN_AT_SKEW:
+        raise ValidationError({"submitted_at": ["Must not be in the future."]})
 
 
 def _ratable_creative(*, client: Client, creative_id: int) -> Creative:

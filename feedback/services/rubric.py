@@ -8,10 +8,12 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from feedback.models import Client, Criterion
+from feedback.services.audit import audit_changes, audit_record
 
 # Every point needs an anchor up to this many points; wider scales (0..100) need their ends.
 ANCHOR_EVERY_POINT_UP_TO = 11
@@ -20,19 +22,27 @@ EDITABLE_FIELDS = ("name", "question", "scale_min", "scale_max", "anchors", "lev
 LISTED_POINTS = 10
 
 
-def criterion_create(*, client: Client, **fields: Any) -> Criterion:
-    """Add a criterion to the client's rubric."""
+def criterion_create(*, client: Client, actor: AbstractBaseUser | None = None, **fields: Any) -> Criterion:
+    """Add a criterion to the client's rubric; audited as `criterion.created`."""
     _editable(fields)
     criterion = Criterion(client=client, **fields)
     _validate(criterion)
     with _database_refusal_as_validation_error():
         criterion.save()
+        audit_record(action="criterion.created", actor=actor, client=client, target=f"criterion:{criterion.id}",
+                     after=_audited(criterion, EDITABLE_FIELDS))
     return criterion
 
 
-def criterion_update(*, criterion: Criterion, data: dict[str, Any]) -> Criterion:
-    """Change a criterion; its scale is frozen once scores exist, so old labels keep their meaning."""
+def criterion_update(
+    *, criterion: Criterion, data: dict[str, Any], actor: AbstractBaseUser | None = None
+) -> Criterion:
+    """Change a criterion; its scale is frozen once scores exist, so old labels keep their meaning.
+
+    What changed is audited as `criterion.changed`, with the values before and after.
+    """
     _editable(data)
+    stored = _audited(criterion, EDITABLE_FIELDS)
     with _database_refusal_as_validation_error():
         scale_changes = {"scale_min", "scale_max"} & {
             name for name in data if data[name] != getattr(criterion, name)
@@ -46,7 +56,37 @@ def criterion_update(*, criterion: Criterion, data: dict[str, Any]) -> Criterion
                 setattr(criterion, name, data[name])
         _validate(criterion)
         criterion.save()
+        before, after = audit_changes(stored, _audited(criterion, EDITABLE_FIELDS))
+        if after:
+            audit_record(action="criterion.changed", actor=actor, client=criterion.client,
+                         target=f"criterion:{criterion.id}", before=before, after=after)
     return criterion
+
+
+def criterion_move(*, criterion: Criterion, direction: str, actor: AbstractBaseUser | None = None) -> Criterion:
+    """Swap a criterion with its neighbour above ("up") or below ("down") in the rubric's order.
+
+    The client's criteria are locked and numbered 0..n-1 first, so equal or sparse `order` values
+    (the API lets a manager set any) still move one step; at either end nothing changes.
+    """
+    if direction not in ("up", "down"):
+        raise ValidationError({"direction": ["Must be up or down."]})
+    with transaction.atomic():
+        locked = Criterion.objects.select_for_update().filter(client_id=criterion.client_id)
+        rubric = list(locked.order_by("order", "id"))
+        ids = [c.id for c in rubric]
+        index = ids.index(criterion.id)
+        other = index - 1 if direction == "up" else index + 1
+        if not 0 <= other < len(rubric):
+            return criterion
+        rubric[index], rubric[other] = rubric[other], rubric[index]
+        before = {"order": ids}
+        for position, item in enumerate(rubric):
+            item.order = position
+        Criterion.objects.bulk_update(rubric, ["order"])
+        audit_record(action="criterion.moved", actor=actor, client=criterion.client, target=f"criterion:{criterion.id}",
+                     before=before, after={"order": [c.id for c in rubric]})
+    return next(c for c in rubric if c.id == criterion.id)
 
 
 @contextmanager
@@ -63,6 +103,10 @@ def _database_refusal_as_validation_error():
             "Another change to this rubric got there first (the name was taken, or ratings now use "
             "the scale); reload and try again."
         ) from exc
+
+
+def _audited(criterion: Criterion, names: Iterable[str]) -> dict[str, Any]:
+    return {name: getattr(criterion, name) for name in names}
 
 
 def _editable(fields: dict[str, Any]) -> None:

@@ -1,15 +1,20 @@
-"""Rating pages: the keyboard-first rating page, and managers' creative page with gold references."""
+"""Rating pages: the keyboard-first rating page, and managers' creative list and page with gold references."""
+from collections.abc import Sequence
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from feedback.models import Role
+from feedback.models import Client, Creative, Role
 from feedback.selectors import (
     QUEUE_COUNT_CAP,
+    CreativeFilters,
     client_membership_require,
+    creative_filter_choices,
     creative_get,
     creative_list_newest,
     criterion_list,
@@ -18,6 +23,7 @@ from feedback.selectors import (
 )
 from feedback.services.gold import gold_clear, gold_set
 from feedback.services.ratings import UNDO_WINDOW
+from feedback.web.creative_forms import CreativeEditForm, CreativeFilterForm
 
 
 @login_required
@@ -47,21 +53,31 @@ def rate(request, client_slug: str):
 @login_required
 @require_GET
 def creative_list_page(request, client_slug: str):
-    """Managers: the client's creatives, gold ones marked, newest first."""
+    """Managers: the client's creatives newest first, filtered by campaign, channel, format, tag, archived."""
     client, _ = client_membership_require(user=request.user, slug=client_slug, minimum_role=Role.MANAGER)
-    page = Paginator(creative_list_newest(client=client), 50).get_page(request.GET.get("page"))
-    return render(request, "feedback/creative_list.html", {"client": client, "page": page})
+    form = CreativeFilterForm(request.GET, choices=creative_filter_choices(client=client))
+    if not form.is_valid():
+        problems = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
+        return HttpResponseBadRequest(f"Bad filter ({problems})"[:500], content_type="text/plain; charset=utf-8")
+    filters = CreativeFilters(**form.cleaned_data)
+    page = Paginator(creative_list_newest(client=client, filters=filters), 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"client": client, "page": page, "form": form, "query": query.urlencode(), "filtered": any(
+        value not in ("", None) for value in form.cleaned_data.values()
+    )}
+    return render(request, "feedback/creative_list.html", context)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def creative_detail(request, client_slug: str, creative_id: int):
-    """Managers: one creative, and a form to set (or remove) its gold reference scores."""
+    """Managers: one creative, its edit form, and a form to set (or remove) its gold reference scores."""
     client, _ = client_membership_require(user=request.user, slug=client_slug, minimum_role=Role.MANAGER)
     creative = creative_get(client=client, creative_id=creative_id)
-    criteria = list(criterion_list(client=client, active_only=True))
     errors = []
     if request.method == "POST":
+        criteria = list(criterion_list(client=client, active_only=True))
         try:
             if request.POST.get("action") == "clear":
                 gold_clear(client=client, creative=creative)
@@ -72,12 +88,23 @@ def creative_detail(request, client_slug: str, creative_id: int):
             return redirect("creative-detail", client_slug=client.slug, creative_id=creative.id)
         except ValidationError as exc:
             errors = exc.messages
+    return creative_detail_render(request, client=client, creative=creative, gold_errors=errors)
+
+
+def creative_detail_render(
+    request: HttpRequest, *, client: Client, creative: Creative, gold_errors: Sequence[str] = (),
+    edit_form: CreativeEditForm | None = None,
+) -> HttpResponse:
+    """The creative page, shared by the gold form here and the edit form (creative_views)."""
     reference = gold_reference_scores(creative=creative)
     rows = [
         {"criterion": c, "points": range(c.scale_min, c.scale_max + 1), "value": reference.get(str(c.id))}
-        for c in criteria
+        for c in criterion_list(client=client, active_only=True)
     ]
-    context = {"client": client, "creative": creative, "rows": rows, "errors": errors}
+    context = {
+        "client": client, "creative": creative, "rows": rows, "errors": gold_errors,
+        "edit_form": edit_form or CreativeEditForm.for_creative(creative),
+    }
     return render(request, "feedback/creative_detail.html", context)
 
 

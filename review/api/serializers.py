@@ -148,3 +148,47 @@ class NoteSerializer(serializers.Serializer):
 
 class ExportFormatSerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=["csv", "jsonl"], required=False, default="csv")
+
+
+class WorkersHealthSerializer(serializers.Serializer):
+    alive = serializers.IntegerField(help_text="Workers whose heartbeat is fresh (three beats).")
+    newest_heartbeat_age_s = serializers.FloatField(allow_null=True, help_text="Age of the freshest beat, any worker.")
+    queues = serializers.ListField(child=serializers.CharField(), help_text="Queues the live workers consume.")
+
+
+class RunHealthSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="quality check | training run")
+    state = serializers.ChoiceField(choices=["none", "ok", "queued", "running", "retrying", "stuck", "failed"])
+    problem = serializers.BooleanField(help_text="retrying, stuck or failed: the pages show it.")
+    run_id = serializers.IntegerField(allow_null=True)
+    status = serializers.CharField(allow_null=True)
+    at = serializers.DateTimeField(allow_null=True, help_text="When the state began (finished, last beat, queued).")
+    error = serializers.CharField(allow_blank=True, help_text="The error's first line.")
+    attempt = serializers.IntegerField()
+    max_attempts = serializers.IntegerField()
+    next_step = serializers.CharField(allow_blank=True, help_text="What the system will do next, or what to do.")
+
+
+class ClientRunHealthSerializer(serializers.Serializer):
+    workers = WorkersHealthSerializer()
+    quality = RunHealthSerializer()
+    training = RunHealthSerializer()
+
+
+def client_health_data(health) -> dict:
+    """The body of `GET .../run-health/`."""
+    workers = health.workers
+    age = workers.newest_beat_age_s
+    body = {
+        "workers": {
+            "alive": workers.alive, "queues": sorted(workers.queues),
+            "newest_heartbeat_age_s": None if age is None else round(age, 1),
+        }
+    }
+    for run in health.runs:
+        body[run.key] = RunHealthSerializer({
+            "kind": run.kind, "state": run.state, "problem": run.problem, "run_id": run.run_id, "status": run.status,
+            "at": run.at, "error": run.error, "attempt": run.attempt, "max_attempts": run.max_attempts,
+            "next_step": run.next_step,
+        }).data
+    return body

@@ -6,6 +6,7 @@ from review.api import views
 urlpatterns = [
     path("quality/", views.QualityView.as_view(), name="quality"),
     path("quality/recompute/", views.QualityRecomputeView.as_view(), name="quality-recompute"),
+    path("run-health/", views.RunHealthView.as_view(), name="run-health"),
     path("raters/", views.RaterStatsView.as_view(), name="rater-stats"),
     re_path(
         r"^raters/(?P<rater_id>\d+)/(?P<decision>exclude|include)/?$",

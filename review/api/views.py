@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from feedback.api.tenancy import ClientScopedMixin
 from feedback.models import Role
 from feedback.selectors import client_user_get
+from jobs.health import client_health
 from review.api import serializers as s
 from review.models import Flag
 from review.selectors import (
@@ -54,6 +55,17 @@ class QualityRecomputeView(ReviewerEndpoint, APIView):
         active = quality_run_active(client=self.client)
         body = {"queued": queued, "run": s.QualityRunSerializer(active).data if active else None}
         return Response(body, status=status.HTTP_202_ACCEPTED)
+
+
+class RunHealthView(ReviewerEndpoint, APIView):
+    """Is the client's background work healthy: live workers, the latest quality and training run.
+
+    A failed, retrying or stuck run carries when, the error's first line and what happens next.
+    """
+
+    @extend_schema(responses=s.ClientRunHealthSerializer)
+    def get(self, request, client_slug):
+        return Response(s.client_health_data(client_health(client_id=self.client.id)))
 
 
 class RaterStatsView(ReviewerEndpoint, APIView):

@@ -140,7 +140,9 @@ def _pg_rating_columns(client: Client, excluded_ids: np.ndarray) -> tuple[Rating
 def _pg_int_columns(query: str, n_columns: int, params: list) -> np.ndarray:
     """Run `query` (bigint columns, no NULLs) through COPY BINARY and view the rows as an int64 array."""
     buffer = bytearray()
-    with connection.cursor() as cursor, cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT BINARY)", params) as copy:
+    # `cursor.cursor` is psycopg's own cursor: Django's CursorDebugWrapper (every cursor when DEBUG
+    # is on, as in the local settings) has a copy(statement) that takes no parameters.
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT BINARY)", params) as copy:
         for chunk in copy:
             buffer += chunk
     # Binary COPY: 19-byte header, rows of (int16 field count, then int32 length + int64 per field), int16 trailer.

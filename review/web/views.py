@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from feedback.models import Role
 from feedback.selectors import client_membership_require, client_user_get
+from jobs.health import client_health
 from review.models import Flag
 from review.quality import REASONS
 from review.selectors import RATER_SORTS, creative_review_get, flag_queue_get, review_dashboard_get
@@ -53,7 +54,7 @@ def dashboard(request, client_slug: str):
         "client": client, "membership": membership, "summary": page.summary, "charts": charts,
         "raters": page.raters, "sort": sort,
         "sorts": [(field, RATER_SORT_LABELS[field]) for field in RATER_SORTS],
-        "rater_decisions": page.rater_decisions,
+        "rater_decisions": page.rater_decisions, "run_health": client_health(client_id=client.id),
     }
     return render(request, "review/dashboard.html", context)
 

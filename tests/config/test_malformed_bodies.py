@@ -45,7 +45,7 @@ def world(settings):
     ModelVersion.objects.create(client=client, version=1, artifact="missing.pt", is_active=True, promoted=True)
     values = {
         "client_slug": client.slug, "creative_id": str(creative.id), "run_id": str(run.id), "version": "1",
-        "variant": "image", "rater_id": str(rater.id),
+        "variant": "image", "rater_id": str(rater.id), "criterion_id": str(criterion.id), "user_id": str(rater.id),
     }
     pk_by_collection = {"creatives": creative.id, "criteria": criterion.id, "ratings": mine.id, "flags": flag.id,
                         "training-runs": run.id}

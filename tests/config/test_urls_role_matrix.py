@@ -18,6 +18,7 @@ ENDPOINTS = [
     ("GET", "creatives/", "rater", None),
     ("POST", "creatives/", "manager", None),
     ("POST", "creatives/bulk/", "manager", None),
+    ("POST", "creatives/csv/", "manager", None),
     ("GET", "creatives/{creative}/", "rater", None),
     ("PATCH", "creatives/{creative}/", "manager", {"headline": "New"}),
     ("DELETE", "creatives/{creative}/", "manager", None),
@@ -28,6 +29,10 @@ ENDPOINTS = [
     ("GET", "ratings/", "rater", None),
     ("POST", "ratings/", "rater", None),
     ("GET", "ratings/{rating}/", "rater", None),
+    ("GET", "ratings/export/", "reviewer", None),
+    ("POST", "ratings/import/", "manager", None),
+    # Managers only; without a reason a manager gets 400 before any version is looked up.
+    ("POST", "models/1/override/", "manager", None),
 ]
 
 

@@ -64,3 +64,21 @@ def test_the_token_admin_never_shows_digests(admin_client):
     token, _ = api_token_issue(user=MembershipFactory().user)
     page = admin_client.get(f"/admin/feedback/apitoken/{token.pk}/change/").content.decode()
     assert token.digest not in page and token.session_hash not in page
+
+
+@pytest.mark.parametrize("field, value", [("overlap", 0), ("repeat_rate", 2), ("retrain_threshold", 0),
+                                          ("gold_rate", -0.1), ("lease_seconds", 5)])
+def test_the_admin_client_form_refuses_an_out_of_range_setting_with_the_range(rf, admin_user, field, value):
+    from django.contrib import admin
+
+    from feedback.models import CLIENT_SETTING_RANGES, Client
+
+    request = rf.get("/admin/")
+    request.user = admin_user
+    form_class = admin.site._registry[Client].get_form(request)
+    data = {"slug": "acme", "name": "Acme", "overlap": 3, "repeat_rate": 0.05, "gold_rate": 0.05,
+            "lease_seconds": 120, "retrain_threshold": 50, field: value}
+    form = form_class(data=data)
+    assert not form.is_valid() and field in form.errors
+    low, high = CLIENT_SETTING_RANGES[field]
+    assert any(str(low) in message or str(high) in message for message in form.errors[field])

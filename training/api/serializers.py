@@ -32,6 +32,7 @@ class TrainingRunSerializer(_CriterionNamesMixin, serializers.ModelSerializer):
 
 
 class ModelVersionSerializer(_CriterionNamesMixin, serializers.ModelSerializer):
+    overridden_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     criterion_names = serializers.SerializerMethodField(
         help_text="Current name of each criterion id in metrics and dataset_snapshot."
     )
@@ -40,7 +41,8 @@ class ModelVersionSerializer(_CriterionNamesMixin, serializers.ModelSerializer):
         model = ModelVersion
         fields = [
             "version", "created_at", "is_active", "promoted", "reason", "metrics", "hyperparameters", "duration_s",
-            "device", "library_versions", "dataset_snapshot", "learning_curve", "readiness", "criterion_names",
+            "device", "library_versions", "dataset_snapshot", "learning_curve", "readiness", "comparison",
+            "override_reason", "overridden_by", "overridden_at", "criterion_names",
         ]
         read_only_fields = fields
 
@@ -48,6 +50,12 @@ class ModelVersionSerializer(_CriterionNamesMixin, serializers.ModelSerializer):
 class ScoreRequestSerializer(serializers.Serializer):
     creatives = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=500)
 
+
+
+class OverrideRequestSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=2000, help_text="Why this held-back version should be promoted anyway (at least 10 characters)."
+    )
 
 
 class ScoreValueSerializer(serializers.Serializer):

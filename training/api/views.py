@@ -11,6 +11,7 @@ from feedback.selectors import criterion_list
 from training.api import serializers as s
 from training.models import ModelVersion, TrainingRun
 from training.selectors import model_version_list, training_run_list
+from training.services.overrides import model_version_override
 from training.services.runs import training_run_cancel, training_run_request
 from training.services.scoring import score_creatives
 
@@ -54,11 +55,22 @@ class ModelVersionViewSet(ClientScopedMixin, mixins.ListModelMixin, mixins.Retri
     # For the schema only (model and id types); requests go through get_queryset, scoped to the client.
     queryset = ModelVersion.objects.none()
     minimum_role = Role.REVIEWER
+    required_roles = {"override": Role.MANAGER}
     lookup_field = "version"
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):
         return model_version_list(client=self.client)
+
+    @extend_schema(request=s.OverrideRequestSerializer, responses=s.ModelVersionSerializer)
+    @action(detail=True, methods=["post"])
+    def override(self, request, client_slug, version):
+        """Promote a version the per-criterion rule held back; `reason` is required and audited (managers)."""
+        form = s.OverrideRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        promoted = model_version_override(version=self.get_object(), actor=request.user,
+                                          reason=form.validated_data["reason"], ip=request.META.get("REMOTE_ADDR"))
+        return Response(self.get_serializer(promoted).data)
 
     def get_serializer_context(self):
         return _with_criterion_names(self, super().get_serializer_context())

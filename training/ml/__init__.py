@@ -27,10 +27,18 @@ from training.ml.learning_curve import (
     LearningCurvePoint,
     explain_labels_needed,
     extrapolate_labels_needed,
+    fit_learning_curve,
     learning_curve,
 )
 from training.ml.model import TasteModel, masked_loss
 from training.ml.predict import MC_SAMPLES, Prediction, predict, predict_normalised, predict_with_uncertainty
+from training.ml.promotion import (
+    RELATIVE_MAE_MARGIN,
+    compare_criteria,
+    compare_errors,
+    held_back_for,
+    promotion_allowed,
+)
 from training.ml.split import HELD_OUT_FRACTION, held_out_split
 from training.ml.text_features import TEXT_EMBEDDING_DIM, copy_text, embed_texts
 from training.ml.train import EpochStats, TrainResult, resolve_device, set_seed, train
@@ -39,6 +47,7 @@ __all__ = [
     "HELD_OUT_FRACTION",
     "IMAGE_FEATURE_DIM",
     "MC_SAMPLES",
+    "RELATIVE_MAE_MARGIN",
     "TEXT_EMBEDDING_DIM",
     "Checkpoint",
     "CheckpointError",
@@ -57,11 +66,15 @@ __all__ = [
     "TrainResult",
     "build_feature_matrix",
     "checkpoint_bytes",
+    "compare_criteria",
+    "compare_errors",
     "copy_text",
     "embed_texts",
     "evaluate",
     "explain_labels_needed",
     "extrapolate_labels_needed",
+    "fit_learning_curve",
+    "held_back_for",
     "held_out_split",
     "library_versions",
     "image_features",
@@ -75,6 +88,7 @@ __all__ = [
     "predict",
     "predict_normalised",
     "predict_with_uncertainty",
+    "promotion_allowed",
     "resolve_device",
     "save_checkpoint",
     "set_seed",

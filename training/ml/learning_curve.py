@@ -85,6 +85,17 @@ def explain_labels_needed(
     return LabelsNeeded(math.ceil(needed), "power-law extrapolation")
 
 
+def fit_learning_curve(
+    points: list[LearningCurvePoint] | list[tuple[int, float]],
+) -> tuple[float, float, float] | None:
+    """(a, b, c) of mae = a * n^-b + c, the same fit `explain_labels_needed` solves; None under 3 points."""
+    pts = sorted((int(n), float(m)) for n, m in points if n > 0 and math.isfinite(m))
+    if len(pts) < 3:
+        return None
+    n, mae = np.array(pts, dtype=np.float64).T
+    return _fit_power_law(n, mae)
+
+
 def _fit_power_law(n: np.ndarray, mae: np.ndarray) -> tuple[float, float, float]:
     # Three parameters on a handful of noisy points: fall back to the floor-free log-log line
     # (c = 0) whenever the nonlinear fit does not converge.

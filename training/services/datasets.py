@@ -69,6 +69,26 @@ def client_dataset_build(
     )
 
 
+@dataclass
+class CleanTargets:
+    """The clean consensus of each creative with clean labels, in creative-id order (rating points)."""
+
+    creative_ids: list[int]
+    criteria: list[Criterion]
+    targets: np.ndarray  # (creatives, criteria), NaN where a creative has no clean label on a criterion
+
+
+def client_clean_targets(*, client: Client, limit: int | None = None) -> CleanTargets:
+    """The targets a model of this client would train on, without features; the newest `limit` creatives."""
+    criteria = list(criterion_list(client=client, active_only=True))
+    targets, _, _ = _targets(client=client, criteria=criteria, labels=clean_label_rows(client=client))
+    creative_ids = sorted(targets)
+    if limit is not None:
+        creative_ids = creative_ids[-limit:]
+    raw = np.array([targets[cid] for cid in creative_ids], dtype=np.float64).reshape(len(creative_ids), len(criteria))
+    return CleanTargets(creative_ids=creative_ids, criteria=criteria, targets=raw)
+
+
 def feature_matrix_for(*, creatives: list[Creative], spec: FeatureSpec, device: str | None = None) -> np.ndarray:
     """The feature matrix of `creatives` laid out as `spec` (a trained model's) expects."""
     features = creative_features(creatives=creatives, device=device)

@@ -12,15 +12,19 @@ from feedback.models import Client
 from feedback.selectors import creative_feature_rows, criterion_list
 from feedback.services.predictions import PredictionInput, predictions_replace
 from training.ml import (
+    RELATIVE_MAE_MARGIN,
     TrainConfig,
+    compare_criteria,
     evaluate,
     explain_labels_needed,
+    held_back_for,
     is_better,
     learning_curve,
     mean_baseline,
     predict,
     predict_normalised,
     predict_with_uncertainty,
+    promotion_allowed,
     summarise,
     train,
 )
@@ -31,14 +35,20 @@ from training.services.features import text_encoder_name
 
 
 def evaluate_model(*, model, data: ClientDataset, train_set, held_out) -> dict:
-    """MAE and Spearman per criterion in rating points, for the model and the predict-the-mean baseline."""
+    """MAE and Spearman per criterion in rating points, for the model and the predict-the-mean baseline.
+
+    `errors` holds the absolute errors per held-out creative (NaN where unlabelled) of both, keyed
+    like the metrics, for the paired per-criterion comparison; it is not stored.
+    """
     ids = data.spec.criterion_ids
     target = data.spec.denormalise(held_out.targets)
     pred = data.spec.denormalise(predict_normalised(model, held_out.features).clip(0.0, 1.0))
     baseline = data.spec.denormalise(mean_baseline(train_set.targets, len(held_out)))
     new = _json_keys(evaluate(pred, target, criteria=ids))
     base = _json_keys(evaluate(baseline, target, criteria=ids))
-    return {"criteria": new, "baseline": base, "summary": summarise(new), "baseline_summary": summarise(base)}
+    errors = {"new": _abs_errors(pred, target, ids), "baseline": _abs_errors(baseline, target, ids)}
+    return {"criteria": new, "baseline": base, "summary": summarise(new), "baseline_summary": summarise(base),
+            "errors": errors}
 
 
 def evaluate_active(*, version: ModelVersion | None, data: ClientDataset, device: str) -> tuple[dict | None, str]:
@@ -58,29 +68,63 @@ def evaluate_active(*, version: ModelVersion | None, data: ClientDataset, device
     pred = predict(checkpoint.model, features, checkpoint.spec)
     target = data.spec.denormalise(data.dataset.targets[rows])
     own = {criterion_id: k for k, criterion_id in enumerate(checkpoint.spec.criterion_ids)}
-    metrics = {}
+    metrics, errors = {}, {}
     for k, criterion_id in enumerate(data.spec.criterion_ids):
         if criterion_id in own:
             column = evaluate(pred[:, [own[criterion_id]]], target[:, [k]], criteria=[criterion_id])
             metrics.update(_json_keys(column))
+            errors.update(_abs_errors(pred[:, [own[criterion_id]]], target[:, [k]], [criterion_id]))
     note = f"active v{version.version}"
-    return {"criteria": metrics, "summary": summarise(metrics), "version": version.version}, note
+    return {"criteria": metrics, "summary": summarise(metrics), "version": version.version, "errors": errors}, note
 
 
-def promotion_decision(*, new: dict, active: dict | None, active_note: str) -> tuple[bool, str]:
-    """Promote only a model that beats the active one (or, with none usable, the mean baseline)."""
+def promotion_decision(*, new: dict, active: dict | None, active_note: str,
+                       names: dict[str, str] | None = None) -> tuple[bool, str, dict]:
+    """Promote only a model better overall than the baseline and the active one, and worse than
+    neither on any criterion beyond RELATIVE_MAE_MARGIN; the comparison per criterion is returned
+    to be stored with the version, whatever the decision.
+
+    Overall against the active model uses TASTEMAKER_PROMOTION_MARGIN on the mean MAE of the
+    criteria both know (as before); against the baseline any gain counts.
+    """
+    names = names or {}
     margin = settings.TASTEMAKER_PROMOTION_MARGIN
     new_mae = new["summary"]["mae"]
+    comparisons = compare_criteria(new["errors"]["new"], new["errors"]["baseline"],
+                                   active["errors"] if active is not None else None)
+    beats_baseline = is_better(new["criteria"], new["baseline"], margin=0.0)
+    overall = [f"MAE {_f(new_mae)} vs predict-the-mean {_f(new['baseline_summary']['mae'])}"]
+    beats_active = True
+    if active is not None:
+        shared = {key: new["criteria"][key] for key in active["criteria"]}
+        beats_active = is_better(shared, active["criteria"], margin=margin)
+        overall.append(f"vs {active_note} {_f(active['summary']['mae'])} (overall margin {margin})")
+    promote = promotion_allowed(better_overall=beats_baseline and beats_active, comparisons=comparisons)
+    worse = held_back_for(comparisons)
+    comparison = {"margin": RELATIVE_MAE_MARGIN, "criteria": comparisons,
+                  "held_back_for": [{"criterion": key, "against": against} for key, against in worse],
+                  "beats_baseline": beats_baseline, "beats_active": beats_active if active is not None else None}
+    if promote:
+        slightly = [f"{names.get(key, key)} {_pct(row[f'vs_{against}']['relative'])} vs "
+                    f"{'predict-the-mean' if against == 'baseline' else active_note}"
+                    for key, row in comparisons.items() for against in ("baseline", "active")
+                    if row.get(f"vs_{against}") and (row[f"vs_{against}"]["relative"] or 0) > 0]
+        within = f" (within it: {', '.join(slightly)})" if slightly else ""
+        return True, (f"promoted: better overall ({', '.join(overall)}) and worse on no criterion beyond the "
+                      f"{RELATIVE_MAE_MARGIN:.0%} margin{within}"), comparison
+    why = []
+    if not beats_baseline:
+        why.append("does not beat the predict-the-mean baseline overall")
+    if not beats_active:
+        why.append(f"does not beat {active_note} by the margin {margin}")
+    for key, against in worse:
+        row = comparisons[key][f"vs_{against}"]
+        other = "predict-the-mean" if against == "baseline" else active_note
+        why.append(f"{names.get(key, key)} is worse than {other} (MAE {_f(row['new_mae'])} vs {_f(row['other_mae'])}, "
+                   f"{_pct(row['relative'])}, margin {RELATIVE_MAE_MARGIN:.0%})")
     if active is None:
-        if is_better(new["criteria"], new["baseline"], margin=0.0):
-            return True, f"{active_note}; beats the predict-the-mean baseline (MAE {new_mae:.3f} vs " \
-                         f"{new['baseline_summary']['mae']:.3f})"
-        return False, f"{active_note}; does not beat the predict-the-mean baseline"
-    shared = {key: new["criteria"][key] for key in active["criteria"]}
-    old_mae = active["summary"]["mae"]
-    if is_better(shared, active["criteria"], margin=margin):
-        return True, f"beats {active_note} by more than the margin {margin} (MAE {_f(new_mae)} vs {_f(old_mae)})"
-    return False, f"does not beat {active_note} by the margin {margin} (MAE {_f(new_mae)} vs {_f(old_mae)})"
+        why.append(active_note)
+    return False, f"held back: {'; '.join(why)} ({', '.join(overall)})", comparison
 
 
 def learning_curve_and_readiness(*, data: ClientDataset, config: TrainConfig, result, fractions, client: Client,
@@ -147,6 +191,16 @@ def store_active_predictions(*, client: Client, device: str, samples: int) -> in
         for j, criterion_id in enumerate(checkpoint.spec.criterion_ids) if criterion_id in known
     ]
     return predictions_replace(client=client, predictions=rows, model_version=f"v{version.version}", out_of_fold=False)
+
+
+def _abs_errors(pred: np.ndarray, target: np.ndarray, ids: list[int]) -> dict[str, np.ndarray]:
+    """|prediction - target| per row and criterion, NaN where the target is unknown."""
+    errors = np.abs(np.asarray(pred, dtype=np.float64) - np.asarray(target, dtype=np.float64))
+    return {str(criterion_id): errors[:, k] for k, criterion_id in enumerate(ids)}
+
+
+def _pct(relative: float | None) -> str:
+    return "no error to compare with" if relative is None else f"{relative:+.1%}"
 
 
 def _json_keys(metrics: dict[int, dict]) -> dict[str, dict]:

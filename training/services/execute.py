@@ -21,7 +21,7 @@ from jobs.contract import TRAINING_RUN
 from jobs.lifecycle import OwnedRun, RunLost, run_claim
 from training.ml import TrainConfig, checkpoint_bytes, resolve_device, train
 from training.models import ModelVersion, TrainingRun
-from training.services.artifacts import ArtifactError, artifact_name, artifact_write
+from training.services.artifacts import ArtifactError, artifact_write
 from training.services.datasets import client_dataset_build
 from training.services.evaluation import (
     evaluate_active,
@@ -82,21 +82,30 @@ def _train_evaluate_decide(*, run: TrainingRun, owned: OwnedRun, device: str, on
     new_metrics = evaluate_model(model=result.model, data=data, train_set=train_set, held_out=held_out)
     active = ModelVersion.objects.filter(client=run.client, is_active=True).first()
     active_metrics, active_note = evaluate_active(version=active, data=data, device=device)
-    promote, reason = promotion_decision(new=new_metrics, active=active_metrics, active_note=active_note)
+    promote, reason, comparison = promotion_decision(
+        new=new_metrics, active=active_metrics, active_note=active_note,
+        names={str(c.id): c.name for c in data.criteria},
+    )
+    # Per-creative errors served the paired comparison; neither the checkpoint nor the row keeps them.
+    new_metrics.pop("errors")
+    if active_metrics is not None:
+        active_metrics.pop("errors")
     version_number = (ModelVersion.objects.filter(client=run.client).order_by("-version").values_list(
         "version", flat=True).first() or 0) + 1
-    name = artifact_name(client_id=run.client_id, version=version_number)
     summary = {"held_out": new_metrics, "active": active_metrics, "training": _training_summary(result)}
-    artifact_write(name=name, data=checkpoint_bytes(result.model, data.spec, config, summary))
+    # Written and verified under a unique key before the version row that names it exists.
+    artifact = artifact_write(
+        client_id=run.client_id, version=version_number, data=checkpoint_bytes(result.model, data.spec, config, summary)
+    )
     version = _record_version(
-        run=run, owned=owned, number=version_number, name=name, promote=promote, reason=reason,
+        run=run, owned=owned, number=version_number, artifact=artifact, promote=promote, reason=reason,
         metrics={"new": new_metrics["criteria"], "baseline": new_metrics["baseline"],
                  "active": active_metrics and active_metrics["criteria"],
                  "active_version": active.version if active else None,
                  "summary": {"new": new_metrics["summary"], "baseline": new_metrics["baseline_summary"],
                              "active": active_metrics and active_metrics["summary"]},
                  "training": _training_summary(result)},
-        data=data, device=device, duration_s=time.perf_counter() - started, params=params,
+        data=data, device=device, duration_s=time.perf_counter() - started, params=params, comparison=comparison,
     )
     try:
         _after_decision(run=run, owned=owned, version=version, result=result, data=data, config=config, device=device)
@@ -108,13 +117,15 @@ def _train_evaluate_decide(*, run: TrainingRun, owned: OwnedRun, device: str, on
     owned.finish(TrainingRun.Status.SUCCEEDED, stage="done")
 
 
-def _record_version(*, run, owned, number, name, promote, reason, metrics, data, device, duration_s, params):
+def _record_version(*, run, owned, number, artifact, promote, reason, metrics, data, device, duration_s, params,
+                    comparison):
     """Store the version and, when it wins, make it the only active one, in one transaction."""
     with transaction.atomic():
         version = ModelVersion.objects.create(
-            client=run.client, version=number, artifact=name, promoted=promote, reason=reason, metrics=metrics,
+            client=run.client, version=number, artifact=artifact.name, artifact_sha256=artifact.sha256,
+            artifact_size=artifact.size, promoted=promote, reason=reason, metrics=metrics,
             hyperparameters=params, duration_s=duration_s, device=device, library_versions=_library_versions(),
-            dataset_snapshot=data.snapshot,
+            dataset_snapshot=data.snapshot, comparison=comparison,
         )
         if promote:
             Client.objects.select_for_update().filter(id=run.client_id).first()

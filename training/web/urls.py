@@ -9,5 +9,6 @@ urlpatterns = [
     path("runs/<int:run_id>/", views.run_detail, name="training-run"),
     path("runs/<int:run_id>/cancel/", views.run_cancel, name="training-run-cancel"),
     path("models/<int:version>/", views.model_card, name="training-model"),
+    path("models/<int:version>/override/", views.model_override, name="training-model-override"),
     path("creatives/<int:creative_id>/", views.creative_scores, name="training-creative"),
 ]

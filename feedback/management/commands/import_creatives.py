@@ -1,6 +1,4 @@
 """manage.py import_creatives <client-slug> <folder-or-csv> — bulk import with a progress bar."""
-import csv
-import json
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,10 +10,10 @@ from tqdm import tqdm
 from feedback.errors import NotFound
 from feedback.models import Client
 from feedback.selectors import client_get
+from feedback.services.creative_csv import CsvCreativeRow, creative_csv_parse
 from feedback.services.creatives import CreativeInput, creative_upsert
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp"}
-METADATA_COLUMNS = ("channel", "format", "campaign")
 
 
 @dataclass
@@ -108,36 +106,15 @@ def _rows_from_folder(folder: Path, copy_csv: Path | None) -> list[ImportRow]:
 
 def _rows_from_csv(path: Path) -> list[ImportRow]:
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            records = list(csv.DictReader(handle))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        text = path.read_text(encoding="utf-8-sig")
+        parsed = creative_csv_parse(text=text)
+    except (OSError, UnicodeDecodeError) as exc:
         raise CommandError(f"Cannot read {path}: {exc}") from exc
-    return [_row_from_record(record, path.parent, line) for line, record in enumerate(records, start=2)]
+    except ValidationError as exc:
+        raise CommandError(f"Cannot read {path}: {'; '.join(exc.messages)}") from exc
+    return [_row_from_parsed(row, path.parent) for row in parsed]
 
 
-def _row_from_record(record: dict, base: Path, line: int) -> ImportRow:
-    image = (record.get("image") or "").strip()
-    external_id = (record.get("external_id") or Path(image).stem or "").strip()
-    row = ImportRow(external_id or f"line-{line}", None, record.get("headline") or "", record.get("body") or "")
-    if image.lower().startswith(("http://", "https://", "ftp://", "//")):
-        row.problem = "image is a URL; the server never fetches URLs: download it and import the file"
-    elif image:
-        row.image_path = (base / image).resolve()
-    try:
-        row.metadata = _metadata(record)
-    except ValueError as exc:
-        row.problem = row.problem or f"line {line}: {exc}"
-    return row
-
-
-def _metadata(record: dict) -> dict:
-    text = (record.get("metadata") or "").strip()
-    metadata = json.loads(text) if text else {}
-    if not isinstance(metadata, dict):
-        raise ValueError("metadata must be a JSON object")
-    for column in METADATA_COLUMNS:
-        if record.get(column):
-            metadata[column] = record[column].strip()
-    if record.get("tags"):
-        metadata["tags"] = [tag.strip() for tag in record["tags"].split(";") if tag.strip()]
-    return metadata
+def _row_from_parsed(row: CsvCreativeRow, base: Path) -> ImportRow:
+    image_path = (base / row.image).resolve() if row.image and not row.problem else None
+    return ImportRow(row.external_id, image_path, row.headline, row.body, row.metadata, row.problem)

@@ -67,6 +67,8 @@ def test_image_url_is_served_only_through_membership(manager_api, url, png_bytes
         (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "image"),
     ],
 )
+
+
 def test_non_images_are_refused_with_a_field_error(manager_api, url, payload, field):
     response = _post(manager_api, url, payload)
     assert response.status_code == 400 and field in response.json()
@@ -197,3 +199,89 @@ def test_the_format_filter_is_the_creatives_format(manager_api, tenant, url):
     assert response.status_code == 200 and [c["id"] for c in response.json()["results"]] == [
         Creative.objects.get(format="square").id
     ]
+
+
+# --- Both storage backends: the local folder and the S3-protocol server (tests/storage.py) ---
+
+
+def _stored_bytes(name: str) -> bytes:
+    from django.core.files.storage import default_storage
+
+    with default_storage.open(name, "rb") as handle:
+        return handle.read()
+
+
+def test_upload_writes_image_and_thumbnail_to_the_configured_store(manager_api, url, png_bytes, storage_backend):
+    image = png_bytes((10, 200, 30))
+    creative = Creative.objects.get(id=_post(manager_api, url, image).json()["id"])
+    assert _stored_bytes(creative.image.name) == image
+    assert Image.open(io.BytesIO(_stored_bytes(creative.thumbnail.name))).format == "WEBP"
+    if storage_backend["name"] == "s3":
+        keys = storage_backend["server"].keys(storage_backend["bucket"])
+        assert {creative.image.name, creative.thumbnail.name} <= set(keys)
+
+
+@pytest.mark.parametrize("storage_backend", ["s3"], indirect=True)
+def test_with_s3_an_upload_leaves_the_local_media_folder_empty(manager_api, url, png_bytes, storage_backend, settings):
+    assert _post(manager_api, url, png_bytes()).status_code == 201
+    media = settings.MEDIA_ROOT
+    assert not media.exists() or not any(media.iterdir())
+
+
+@pytest.mark.parametrize("variant", ["image", "thumbnail"])
+def test_a_member_is_streamed_the_stored_file(manager_api, url, png_bytes, storage_backend, variant):
+    created = _post(manager_api, url, png_bytes((90, 90, 200))).json()
+    creative = Creative.objects.get(id=created["id"])
+    response = manager_api.get(created[variant])
+    assert response.status_code == 200
+    assert response["Content-Type"] == ("image/png" if variant == "image" else "image/webp")
+    assert response["Cache-Control"] == "private, max-age=86400"
+    assert b"".join(response.streaming_content) == _stored_bytes(getattr(creative, variant).name)
+
+
+def test_another_clients_member_gets_404_for_a_stored_file(manager_api, url, png_bytes, storage_backend, api_as):
+    from tests.factories import ClientFactory, MembershipFactory
+
+    image_url = _post(manager_api, url, png_bytes()).json()["image"]
+    outsider = MembershipFactory(client=ClientFactory(), role="manager").user
+    assert api_as(outsider).get(image_url).status_code == 404
+
+
+def test_a_file_gone_from_the_store_is_404_not_500(manager_api, url, png_bytes, storage_backend):
+    from django.core.files.storage import default_storage
+
+    created = _post(manager_api, url, png_bytes()).json()
+    default_storage.delete(Creative.objects.get(id=created["id"]).image.name)
+    assert manager_api.get(created["image"]).status_code == 404
+
+
+def test_csv_endpoint_parses_rows_like_import_creatives_and_writes_nothing(manager_api, url):
+    text = "image,external_id,tags\nads/a.png,c1,x;y\nhttps://cdn.example/b.png,c2,\n"
+    response = manager_api.post(url + "csv/", {"csv": text}, format="json")
+    assert response.status_code == 200
+    first, second = response.json()["rows"]
+    assert (first["external_id"], first["image_name"], first["metadata"], first["problem"]) == (
+        "c1", "a.png", {"tags": ["x", "y"]}, ""
+    )
+    assert "never fetches URLs" in second["problem"]
+    assert Creative.objects.count() == 0
+
+
+def test_csv_endpoint_refuses_a_file_without_the_columns_as_a_field_error(manager_api, url):
+    response = manager_api.post(url + "csv/", {"csv": "headline\nx\n"}, format="json")
+    assert response.status_code == 400
+    assert "image" in response.json()["csv"][0]
+
+
+def test_csv_endpoint_needs_the_csv_field(manager_api, url):
+    response = manager_api.post(url + "csv/", {}, format="json")
+    assert response.status_code == 400 and "csv" in response.json()
+
+
+def test_patch_through_the_api_is_audited_as_the_caller(manager_api, tenant, url):
+    from feedback.models import AuditEvent
+
+    creative = CreativeFactory(client=tenant["client"], headline="Old")
+    manager_api.patch(f"{url}{creative.id}/", {"headline": "New"}, format="json")
+    event = AuditEvent.objects.get(target=f"creative:{creative.id}")
+    assert (event.action, event.actor) == ("creative.updated", tenant["manager"])

@@ -163,3 +163,57 @@ def test_criteria_patch_never_answers_500_and_keeps_the_rules_and_a_used_scale(
         _assert_criterion_follows_the_rules(criterion)
     rated = Criterion.objects.get(id=rated_and_unrated["rated"].id)
     assert (rated.scale_min, rated.scale_max) == rated_and_unrated["scale"]
+
+
+# --- Gold references PUT ---
+
+
+@st.composite
+def gold_bodies(draw, criteria) -> dict:
+    """Scores keyed by criterion id (sometimes a foreign or invalid key), values near and far from the scale."""
+    keys = st.sampled_from([str(c.id) for c in criteria] + ["0", "-1", "x", "\x00", "99999999999999999999"])
+    values = st.integers(min_value=-2, max_value=8) | VALUES
+    scores = draw(st.dictionaries(keys, values, max_size=4) | VALUES)
+    return draw(st.sampled_from([{"scores": scores}, scores, {"scores": scores, "extra": draw(VALUES)}]))
+
+
+@PROPERTY_SETTINGS
+@given(data=st.data())
+def test_gold_put_never_answers_500_and_stored_references_lie_on_each_scale(tenant, api_as, data):
+    from feedback.models import GoldReference
+
+    creative = CreativeFactory(client=tenant["client"])
+    body = data.draw(gold_bodies(tenant["criteria"]))
+    url = f"/api/v1/clients/{tenant['client'].slug}/creatives/{creative.id}/gold/"
+    response = _patch_or_post(api_as(tenant["manager"]), "PUT", url, body)
+    stored = list(GoldReference.objects.filter(creative=creative).select_related("criterion"))
+    if response.status_code < 300:
+        assert {g.criterion_id for g in stored} == {c.id for c in tenant["criteria"]}
+    else:
+        assert stored == []
+    assert all(g.criterion.scale_min <= g.value <= g.criterion.scale_max for g in stored)
+    assert all(g.client_id == tenant["client"].id for g in stored)
+
+
+# --- Memberships: the service every path (add_member, the admin) writes through ---
+
+
+@PROPERTY_SETTINGS
+@given(role=st.sampled_from(["rater", "reviewer", "manager"]) | SCALARS,
+       username=st.text(max_size=160) | st.sampled_from(["ok-user", "", " ", "a" * 151, "x\x00y", "é"]))
+@example(role="owner", username="ok-user")
+@example(role="rater", username="a" * 151)
+def test_membership_set_refuses_bad_values_with_a_validation_error_only(tenant, role, username):
+    from django.core.exceptions import ValidationError
+
+    from feedback.models import Membership, Role
+    from feedback.services.tenancy import membership_set
+
+    try:
+        membership_set(client=tenant["client"], username=username, role=role, email="")
+    except ValidationError as exc:
+        assert exc.message_dict  # names the field and what to fix
+        event("refused")
+        return
+    membership = Membership.objects.get(client=tenant["client"], user__username=username)
+    assert role in Role.values and membership.role == role

@@ -27,10 +27,17 @@ print(json.dumps({"locked": bool(getattr(request, "axes_locked_out", False))}))
 """
 
 
+def _cache_url() -> str:
+    """Redis database 0 of the test Redis: test processes flush only their own database (1..15, by
+    pid), so a neighbour whose pid shares this run's broker database cannot empty the counts between
+    the two processes; the username is unique, so runs never see each other's failures."""
+    return settings.CELERY_BROKER_URL.rsplit("/", 1)[0] + "/0"
+
+
 def _process(username: str, attempts: int, address: str) -> dict:
     db = connection.settings_dict
     env = {
-        **os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "DJANGO_CACHE_URL": settings.CELERY_BROKER_URL,
+        **os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "DJANGO_CACHE_URL": _cache_url(),
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
     }
     result = subprocess.run([sys.executable, "-c", FAIL, username, str(attempts), address], cwd=ROOT, env=env,

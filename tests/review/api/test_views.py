@@ -195,3 +195,24 @@ def test_csv_export_defuses_spreadsheet_formulas(assessed, api_as):
 def test_an_unknown_export_format_is_a_400_naming_the_choices(assessed, api_as):
     response = api_as(assessed["reviewer"]).get(_url(assessed, "labels/export?format=xml"))
     assert response.status_code == 400 and "format" in response.json()
+
+
+def test_run_health_shows_a_failed_run_and_no_worker(tenant, api_as):
+    from django.utils import timezone
+
+    QualityRun.objects.create(
+        client=tenant["client"], status="failed", attempts=1, finished_at=timezone.now(),
+        error="TypeError: CursorDebugWrapper.copy() takes 2 positional arguments but 3 were given\nTraceback",
+    )
+    body = api_as(tenant["reviewer"]).get(_url(tenant, "run-health/")).json()
+    assert body["workers"] == {"alive": 0, "queues": [], "newest_heartbeat_age_s": None}
+    quality = body["quality"]
+    assert quality["state"] == "failed" and quality["problem"] is True and quality["at"]
+    assert quality["error"] == "TypeError: CursorDebugWrapper.copy() takes 2 positional arguments but 3 were given"
+    assert "will not retry by itself" in quality["next_step"]
+    assert body["training"]["state"] == "none" and body["training"]["problem"] is False
+
+
+def test_run_health_is_for_reviewers_and_members_only(tenant, api_as, other_user):
+    assert api_as(tenant["rater"]).get(_url(tenant, "run-health/")).status_code == 403
+    assert api_as(other_user).get(_url(tenant, "run-health/")).status_code == 404

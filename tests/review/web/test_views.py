@@ -4,7 +4,7 @@ import re
 import pytest
 
 from feedback.models import Creative, Rating
-from review.models import Flag, ReviewDecision
+from review.models import Flag, QualityRun, ReviewDecision
 from review.services.recompute import quality_recompute
 from tests.factories import ClientFactory, MembershipFactory
 from tests.review.services.quality_data import agreeing_panel
@@ -132,3 +132,25 @@ def test_dashboard_renders_when_a_username_holds_a_slash(assessed, client):
 def test_a_nul_character_in_a_flag_filter_is_a_400(assessed, client):
     client.force_login(assessed["reviewer"])
     assert client.get(f"/review/{assessed['client'].slug}/flags/?rater=a%00b").status_code == 400
+
+
+def test_the_dashboard_shows_a_failed_run_and_that_no_worker_is_alive(client, tenant):
+    from django.utils import timezone
+
+    QualityRun.objects.create(
+        client=tenant["client"], status="failed", attempts=3, finished_at=timezone.now(),
+        error="The worker stopped answering 3 times; giving up.",
+    )
+    client.force_login(tenant["reviewer"])
+    html = client.get(f"/review/{tenant['client'].slug}/").content.decode()
+    assert 'data-state="no-worker"' in html and "No worker is alive." in html
+    assert 'data-kind="quality" data-state="failed"' in html
+    assert "gave up after 3 attempts: recompute now to try again" in html
+
+
+def test_the_dashboard_says_nothing_when_work_is_healthy(client, tenant):
+    from jobs.heartbeat import worker_heartbeat_beat
+
+    worker_heartbeat_beat(hostname="celery@w", pid=1, queues=["default", "quality", "training"])
+    client.force_login(tenant["reviewer"])
+    assert 'id="run-health"' not in client.get(f"/review/{tenant['client'].slug}/").content.decode()

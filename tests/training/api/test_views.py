@@ -3,10 +3,12 @@ import pytest
 from django.core.files.storage import default_storage
 from rest_framework.test import APIClient
 
+from feedback.models import AuditEvent
 from tests.factories import ClientFactory, MembershipFactory
 from tests.training.conftest import TINY
 from training.models import TrainingRun
 from training.services.execute import training_run_execute
+from training.services.runs import training_run_request
 
 
 def _url(client, tail=""):
@@ -109,3 +111,16 @@ def _defaults():
     from training.services.runs import default_hyperparameters
 
     return default_hyperparameters()
+
+
+def test_a_manager_overrides_a_held_back_version_by_api_and_it_is_audited(labelled, api_as, settings):
+    for margin in (0.0, 100.0):  # v1 promoted, then v2 held back by a margin nothing meets
+        settings.TASTEMAKER_PROMOTION_MARGIN = margin
+        training_run_execute(run_id=training_run_request(client=labelled["client"], requested_by=None,
+                                                         trigger="manual").id)
+    url = f"/api/v1/clients/{labelled['client'].slug}/models/2/override/"
+    assert api_as(labelled["manager"]).post(url, {}, format="json").status_code == 400
+    response = api_as(labelled["manager"]).post(url, {"reason": "Needed for the spring campaign."}, format="json")
+    assert response.status_code == 200 and response.json()["is_active"] is True
+    assert response.json()["overridden_by"] == labelled["manager"].username
+    assert AuditEvent.objects.filter(action="model.override", client=labelled["client"]).count() == 1

@@ -4,8 +4,8 @@ from django.core.files.storage import default_storage
 from django.test import Client as WebClient
 
 from tests.factories import ClientFactory, MembershipFactory
+from tests.storage import replace_stored
 from training.models import ModelVersion, TrainingRun
-from training.services.artifacts import artifact_write
 from training.services.execute import training_run_execute
 from training.services.runs import training_run_request
 
@@ -34,7 +34,7 @@ def test_overview_run_and_model_pages_render(trained):
 
 def test_model_card_is_rendered_from_stored_facts_without_opening_the_model_file(trained):
     # Garbage that any attempt to load would refuse: the card shows it is present, nothing more.
-    artifact_write(name=ModelVersion.objects.get(client=trained["client"]).artifact, data=b"garbage")
+    replace_stored(ModelVersion.objects.get(client=trained["client"]).artifact, b"garbage")
     page = _login(trained["manager"]).get(f"/train/{trained['client'].slug}/models/1/")
     assert page.status_code == 200 and b"(in storage)" in page.content and b"missing from storage" not in page.content
 
@@ -74,7 +74,8 @@ def test_model_card_names_criteria_as_they_are_called_now(trained):
     criterion.name = "Renamed after training"
     criterion.save()
     page = _login(trained["manager"]).get(f"/train/{trained['client'].slug}/models/1/").content.decode()
-    assert page.count("Renamed after training") == 3  # trained toward, agreement, metrics row
+    assert "toward Renamed after training" in page and "Predicts Renamed after training" in page
+    assert '<th scope="row">Renamed after training</th>' in page  # the metrics row
     assert old_name not in page
 
 
@@ -84,3 +85,64 @@ def test_model_card_shows_a_metric_key_that_matches_no_criterion_as_stored(train
     version.save()
     page = _login(trained["manager"]).get(f"/train/{trained['client'].slug}/models/1/")
     assert page.status_code == 200 and b"gone before the migration" in page.content
+
+
+@pytest.mark.django_db
+def test_overview_and_run_pages_show_a_stuck_run(tenant):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    silent = timezone.now() - timedelta(hours=1)
+    run = TrainingRun.objects.create(
+        client=tenant["client"], status="running", attempts=1, started_at=silent, heartbeat_at=silent
+    )
+    web, slug = _login(tenant["reviewer"]), tenant["client"].slug
+    for page in (f"/train/{slug}/", f"/train/{slug}/runs/{run.id}/"):
+        html = web.get(page).content.decode()
+        assert f"Training run #{run.id}" in html and 'data-kind="training" data-state="stuck"' in html
+        assert "the next sweep queues it again, attempt 2 of 3" in html and "No worker is alive." in html
+
+
+@pytest.fixture
+def held_back(trained, settings):
+    """v1 active; v2 held back by a margin no model can meet."""
+    settings.TASTEMAKER_PROMOTION_MARGIN = 100.0
+    run = training_run_request(client=trained["client"], requested_by=None, trigger="manual")
+    assert training_run_execute(run_id=run.id).outcome == "kept_active"
+    return trained
+
+
+def test_the_card_answers_the_clients_question_first_and_shows_tables_not_dict_text(trained):
+    page = _login(trained["manager"]).get(f"/train/{trained['client'].slug}/models/1/").content.decode()
+    assert page.index("Can it learn your taste") < page.index("How well it does, per criterion")
+    assert f"of {trained['client'].name}&#x27;s creatives" in page and "from 3 raters" in page
+    assert "closer to the ratings than guessing the average" in page
+    assert "<caption>Hyperparameters</caption>" in page and "{&#x27;" not in page
+    assert 'class="learning-curve"' in page and "Held-out MAE (scale points)" in page
+
+
+def test_the_card_of_a_held_back_version_says_why_and_offers_managers_an_override(held_back):
+    page = _login(held_back["manager"]).get(f"/train/{held_back['client'].slug}/models/2/").content.decode()
+    assert "It was not promoted. Held back: does not beat active v1" in page
+    assert 'name="reason"' in page
+
+
+def test_a_manager_overrides_from_the_card_with_a_reason(held_back):
+    url = f"/train/{held_back['client'].slug}/models/2/override/"
+    response = _login(held_back["manager"]).post(url, {"reason": "We accept the trade-off for this campaign."})
+    assert response.status_code == 302
+    assert ModelVersion.objects.get(client=held_back["client"], is_active=True).version == 2
+
+
+def test_an_override_without_a_reason_re_shows_the_card_with_400(held_back):
+    url = f"/train/{held_back['client'].slug}/models/2/override/"
+    response = _login(held_back["manager"]).post(url, {"reason": ""})
+    assert response.status_code == 400 and "Say why this version should be promoted" in response.content.decode()
+    assert ModelVersion.objects.get(client=held_back["client"], is_active=True).version == 1
+
+
+def test_a_reviewer_cannot_override(held_back):
+    reviewer = MembershipFactory(client=held_back["client"], role="reviewer").user
+    url = f"/train/{held_back['client'].slug}/models/2/override/"
+    assert _login(reviewer).post(url, {"reason": "I would like this one better."}).status_code == 403

@@ -58,3 +58,15 @@ def test_reimport_updates_instead_of_duplicating(acme, src, png_bytes):
     _run("acme", str(src))
     output = _run("acme", str(src))
     assert Creative.objects.count() == 1 and "Created 0, updated 1" in output
+
+
+def test_imported_images_land_in_the_configured_store(acme, src, png_bytes, storage_backend):
+    from django.core.files.storage import default_storage
+
+    image = png_bytes((7, 8, 9))
+    (src / "a.png").write_bytes(image)
+    _run("acme", str(src))
+    creative = Creative.objects.get(external_id="a")
+    with default_storage.open(creative.image.name, "rb") as handle:
+        assert handle.read() == image
+    assert default_storage.exists(creative.thumbnail.name)
