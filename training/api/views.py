@@ -62,7 +62,8 @@ class ModelVersionViewSet(ClientScopedMixin, mixins.ListModelMixin, mixins.Retri
     def get_queryset(self):
         return model_version_list(client=self.client)
 
-    @extend_schema(request=s.OverrideRequestSerializer, responses=s.ModelVersionSerializer)
+    @extend_schema(request=s.OverrideRequestSerializer, responses=s.ModelVersionSerializer,
+                   parameters=[OpenApiParameter("version", int, OpenApiParameter.PATH)])
     @action(detail=True, methods=["post"])
     def override(self, request, client_slug, version):
         """Promote a version the per-criterion rule held back; `reason` is required and audited (managers)."""
