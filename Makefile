@@ -24,8 +24,11 @@ browser:
 	@command -v chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium; }
 	@test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund
 
+# The suite in TEST_PROCESSES parallel processes (pytest-xdist; each has its own test database and
+# Redis database); the configuration matrix's cells and the drills spread over them too.
+TEST_PROCESSES ?= 2
 test: install browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --durations=25
 
 lint: install
 	$(BIN)/ruff check .

@@ -30,3 +30,6 @@ urlpatterns = [
     path("agency/", include("training.web.agency_urls")),
     path("", include("feedback.web.urls")),
 ]
+
+# The database out of reach answers 503 with Retry-After (feedback.web.unavailable), anything else 500.
+handler500 = "feedback.web.unavailable.server_error"

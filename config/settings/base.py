@@ -63,6 +63,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # After authentication: turns a login that django-axes refused into 429 with Retry-After.
     "axes.middleware.AxesMiddleware",
+    # The database out of reach (a restart, a failover) answers 503 with Retry-After, never 500.
+    "feedback.web.unavailable.DatabaseUnavailableMiddleware",
     # Innermost, so it sees the views' exceptions first: domain errors become 404/400/409/503.
     "feedback.web.middleware.DomainErrorMiddleware",
 ]
@@ -92,6 +94,9 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
     )
 }
+# A reused connection is checked before each request: after a database restart the broken one is
+# replaced instead of failing the request (those already in flight answer 503, feedback.web.unavailable).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # The web server and the worker write at once: WAL plus immediate transactions avoid "database is locked".
     DATABASES["default"]["OPTIONS"] = {
@@ -167,6 +172,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Three models have a `status`: each choice set gets its own component name.
+    "ENUM_NAME_OVERRIDES": {
+        "RatingStatusEnum": "feedback.models.Rating.Status",
+        "FlagStatusEnum": "review.models.Flag.Status",
+        "RunStatusEnum": "jobs.models.RunStatus",
+    },
     # The schema names every route and field: logged-in users only, unless TASTEMAKER_PUBLIC_API_DOCS.
     "SERVE_PERMISSIONS": [
         "rest_framework.permissions.AllowAny"

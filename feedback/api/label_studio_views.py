@@ -44,12 +44,32 @@ class LabelStudioImportSerializer(serializers.Serializer):
     create_raters = serializers.BooleanField(required=False, default=False)
 
 
+class LabelStudioRatingCountsSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    skipped = serializers.IntegerField()
+
+
+class LabelStudioImportAnswerSerializer(serializers.Serializer):
+    """The body of `POST .../ratings/import/` (documents ImportSummary.as_dict)."""
+
+    creatives = serializers.DictField(child=serializers.IntegerField(), help_text="created / updated / matched")
+    ratings = LabelStudioRatingCountsSerializer()
+    tasks_skipped = serializers.IntegerField()
+    skipped = serializers.ListField(child=serializers.DictField(), help_text="task, annotation, reason")
+    skipped_not_listed = serializers.IntegerField()
+    unmapped_controls = serializers.DictField(child=serializers.IntegerField())
+    raters_added = serializers.ListField(child=serializers.CharField())
+
+
 class RatingExportView(ClientScopedMixin, APIView):
     """Every rating (but blind repeats) as a Label Studio JSON export; `data.image` is `images/<file>`."""
 
     minimum_role = Role.REVIEWER
 
-    @extend_schema(parameters=[RatingExportFormatSerializer], responses={200: dict})
+    # Label Studio's own task format: a list of tasks (objects), as Label Studio defines them.
+    @extend_schema(parameters=[RatingExportFormatSerializer],
+                   responses={200: {"type": "array", "items": {"type": "object"}}})
     def get(self, request, client_slug):
         query = RatingExportFormatSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -64,7 +84,7 @@ class RatingImportView(ClientScopedMixin, APIView):
     minimum_role = Role.MANAGER
 
     @extend_schema(parameters=[RatingExportFormatSerializer], request=LabelStudioImportSerializer,
-                   responses={200: dict})
+                   responses=LabelStudioImportAnswerSerializer)
     def post(self, request, client_slug):
         query = RatingExportFormatSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

@@ -4,7 +4,7 @@ from dataclasses import asdict
 import django_filters
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -14,6 +14,7 @@ from feedback.api import serializers as s
 from feedback.api.tenancy import ClientScopedMixin
 from feedback.models import Client, Creative, Criterion, Rating, Role
 from feedback.selectors import (
+    CREATIVE_FILE_VARIANTS,
     client_list_for_user,
     creative_file_open,
     creative_filter_tag,
@@ -170,7 +171,10 @@ class CreativeFileView(ClientScopedMixin, APIView):
     store may sit on a private network the browsers cannot reach.
     """
 
-    @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY})
+    @extend_schema(
+        responses={(200, "image/*"): OpenApiTypes.BINARY},
+        parameters=[OpenApiParameter("variant", str, OpenApiParameter.PATH, enum=list(CREATIVE_FILE_VARIANTS))],
+    )
     def get(self, request, client_slug: str, creative_id: int, variant: str):
         response = FileResponse(creative_file_open(client=self.client, creative_id=creative_id, variant=variant))
         response["Cache-Control"] = "private, max-age=86400"

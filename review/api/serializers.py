@@ -12,6 +12,62 @@ class QualityRunSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class QualityWeekSerializer(serializers.Serializer):
+    """One week's alpha (documents `GET .../quality/`; the body is built by quality_summary_data)."""
+
+    week = serializers.DateField()
+    alpha = serializers.FloatField(allow_null=True)
+    alpha_low = serializers.FloatField(allow_null=True)
+    alpha_high = serializers.FloatField(allow_null=True)
+    n_ratings = serializers.IntegerField()
+
+
+class QualityCriterionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    level = serializers.CharField()
+    alpha = serializers.FloatField(allow_null=True)
+    alpha_low = serializers.FloatField(allow_null=True)
+    alpha_high = serializers.FloatField(allow_null=True)
+    interval = serializers.ListField(child=serializers.FloatField(allow_null=True), min_length=2, max_length=2)
+    n_items = serializers.IntegerField()
+    n_ratings = serializers.IntegerField()
+    consensus_method = serializers.CharField(allow_null=True)
+    weeks = QualityWeekSerializer(many=True)
+
+
+class QualitySummarySerializer(serializers.Serializer):
+    """The body of `GET .../quality/`."""
+
+    criteria = QualityCriterionSerializer(many=True)
+    counts = serializers.DictField(child=serializers.IntegerField(), help_text="Ratings per status.")
+    open_flags = serializers.IntegerField()
+    last_computed = serializers.DateTimeField(allow_null=True)
+    last_run = QualityRunSerializer(allow_null=True)
+
+
+class QualityRecomputeAnswerSerializer(serializers.Serializer):
+    """The body of `POST .../quality/recompute/` (202)."""
+
+    queued = serializers.BooleanField()
+    run = QualityRunSerializer(allow_null=True)
+
+
+class RaterDecisionAnswerSerializer(serializers.Serializer):
+    """The body of `POST .../raters/<rater_id>/exclude|include`."""
+
+    rater = serializers.CharField()
+    rater_id = serializers.IntegerField()
+    excluded = serializers.BooleanField()
+
+
+class BulkDecisionAnswerSerializer(serializers.Serializer):
+    """The body of `POST .../flags/bulk/`: the ratings whose flags were decided."""
+
+    action = serializers.ChoiceField(choices=["accept", "reject"])
+    ratings = serializers.ListField(child=serializers.IntegerField())
+
+
 def quality_summary_data(summary: QualitySummary) -> dict:
     """The body of `GET .../quality/`."""
     criteria = []

@@ -7,7 +7,7 @@ import io
 import json
 
 from django.http import StreamingHttpResponse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
@@ -41,7 +41,7 @@ class ReviewerEndpoint(ClientScopedMixin):
 class QualityView(ReviewerEndpoint, APIView):
     """Alpha per criterion with its interval and weekly trend, label counts by status, last computed."""
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses=s.QualitySummarySerializer)
     def get(self, request, client_slug):
         return Response(s.quality_summary_data(quality_summary_get(client=self.client)))
 
@@ -49,7 +49,7 @@ class QualityView(ReviewerEndpoint, APIView):
 class QualityRecomputeView(ReviewerEndpoint, APIView):
     """Ask for a recompute now; debounced like every other request (202 either way)."""
 
-    @extend_schema(request=None, responses={202: dict})
+    @extend_schema(request=None, responses={202: s.QualityRecomputeAnswerSerializer})
     def post(self, request, client_slug):
         queued = quality_request(client_id=self.client.id)
         active = quality_run_active(client=self.client)
@@ -85,7 +85,13 @@ class RaterDecisionView(ReviewerEndpoint, APIView):
     By id (`rater_id` in GET raters/): usernames may contain characters no URL route should carry.
     """
 
-    @extend_schema(request=s.NoteSerializer, responses={200: dict})
+    @extend_schema(
+        request=s.NoteSerializer, responses=s.RaterDecisionAnswerSerializer,
+        parameters=[
+            OpenApiParameter("rater_id", int, OpenApiParameter.PATH, description="The rater's user id."),
+            OpenApiParameter("decision", str, OpenApiParameter.PATH, enum=["exclude", "include"]),
+        ],
+    )
     def post(self, request, client_slug, rater_id, decision):
         form = s.NoteSerializer(data=request.data)
         form.is_valid(raise_exception=True)
@@ -115,7 +121,13 @@ class FlagListView(ReviewerEndpoint, ListAPIView):
 class FlagDecisionView(ReviewerEndpoint, APIView):
     """`POST .../flags/<id>/accept` keeps the label; `.../reject` excludes it from consensus and training."""
 
-    @extend_schema(request=s.NoteSerializer, responses=s.FlagSerializer)
+    @extend_schema(
+        request=s.NoteSerializer, responses=s.FlagSerializer,
+        parameters=[
+            OpenApiParameter("id", int, OpenApiParameter.PATH, description="The flag's id."),
+            OpenApiParameter("decision", str, OpenApiParameter.PATH, enum=["accept", "reject"]),
+        ],
+    )
     def post(self, request, client_slug, pk, decision):
         flag = flag_get(client=self.client, flag_id=pk)
         form = s.NoteSerializer(data=request.data)
@@ -130,7 +142,7 @@ class FlagDecisionView(ReviewerEndpoint, APIView):
 class FlagBulkDecisionView(ReviewerEndpoint, APIView):
     """`POST .../flags/bulk/` `{"action": "accept"|"reject", "ids": [flag ids]}`."""
 
-    @extend_schema(request=s.BulkDecisionSerializer, responses={200: dict})
+    @extend_schema(request=s.BulkDecisionSerializer, responses=s.BulkDecisionAnswerSerializer)
     def post(self, request, client_slug):
         form = s.BulkDecisionSerializer(data=request.data)
         form.is_valid(raise_exception=True)

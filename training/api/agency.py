@@ -15,6 +15,37 @@ class TransferRequestSerializer(serializers.Serializer):
     )
 
 
+class TransferCriterionSerializer(serializers.Serializer):
+    criterion = serializers.CharField()
+    model_criterion = serializers.CharField()
+    mae = serializers.FloatField(allow_null=True)
+    baseline_mae = serializers.FloatField(allow_null=True)
+    relative = serializers.FloatField(allow_null=True)
+    n = serializers.IntegerField()
+
+
+class TransferCellSerializer(serializers.Serializer):
+    data_client = serializers.CharField()
+    own_held_out = serializers.BooleanField()
+    note = serializers.CharField(allow_blank=True)
+    criteria = TransferCriterionSerializer(many=True)
+
+
+class TransferRowSerializer(serializers.Serializer):
+    model_client = serializers.CharField()
+    model_version = serializers.IntegerField(allow_null=True)
+    note = serializers.CharField(allow_blank=True)
+    cells = TransferCellSerializer(many=True)
+
+
+class TransferAnswerSerializer(serializers.Serializer):
+    """The body of `POST agency/transfer/` (documents transfer_answer's shape)."""
+
+    clients = serializers.ListField(child=serializers.CharField())
+    seconds = serializers.FloatField()
+    rows = TransferRowSerializer(many=True)
+
+
 class TransferCheckView(APIView):
     """Each chosen client's active model on every other's clean labels, per criterion matched by name.
 
@@ -23,7 +54,7 @@ class TransferCheckView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=TransferRequestSerializer, responses={200: dict})
+    @extend_schema(request=TransferRequestSerializer, responses=TransferAnswerSerializer)
     def post(self, request):
         form = TransferRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)

@@ -18,7 +18,7 @@ class _CriterionNamesMixin:
 
 class TrainingRunSerializer(_CriterionNamesMixin, serializers.ModelSerializer):
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    model_version = serializers.SlugRelatedField(slug_field="version", read_only=True)
+    model_version = serializers.SlugRelatedField(slug_field="version", read_only=True, allow_null=True)
     criterion_names = serializers.SerializerMethodField(help_text="Current name of each criterion id in metrics.")
 
     class Meta:
@@ -56,3 +56,21 @@ class OverrideRequestSerializer(serializers.Serializer):
     reason = serializers.CharField(
         max_length=2000, help_text="Why this held-back version should be promoted anyway (at least 10 characters)."
     )
+
+
+class ScoreValueSerializer(serializers.Serializer):
+    mean = serializers.FloatField()
+    std = serializers.FloatField()
+
+
+class ScoreResultSerializer(serializers.Serializer):
+    creative = serializers.IntegerField()
+    scores = serializers.DictField(child=ScoreValueSerializer(), help_text="By the criterion's current name.")
+    scores_by_id = serializers.DictField(child=ScoreValueSerializer(), help_text="By the criterion's id.")
+
+
+class ScoreAnswerSerializer(serializers.Serializer):
+    """The body of `POST .../scores/`: the active model's version and a result per creative asked."""
+
+    model_version = serializers.IntegerField()
+    results = ScoreResultSerializer(many=True)

@@ -1,5 +1,5 @@
 """Training API: runs (managers start and cancel), model versions, and scoring with the active model."""
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -45,6 +45,9 @@ class TrainingRunViewSet(ClientScopedMixin, mixins.ListModelMixin, mixins.Retrie
         return Response(self.get_serializer(run).data)
 
 
+@extend_schema_view(
+    retrieve=extend_schema(parameters=[OpenApiParameter("version", int, OpenApiParameter.PATH)]),
+)
 class ModelVersionViewSet(ClientScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The client's model versions, newest first, each with its model card."""
 
@@ -59,7 +62,8 @@ class ModelVersionViewSet(ClientScopedMixin, mixins.ListModelMixin, mixins.Retri
     def get_queryset(self):
         return model_version_list(client=self.client)
 
-    @extend_schema(request=s.OverrideRequestSerializer, responses=s.ModelVersionSerializer)
+    @extend_schema(request=s.OverrideRequestSerializer, responses=s.ModelVersionSerializer,
+                   parameters=[OpenApiParameter("version", int, OpenApiParameter.PATH)])
     @action(detail=True, methods=["post"])
     def override(self, request, client_slug, version):
         """Promote a version the per-criterion rule held back; `reason` is required and audited (managers)."""
@@ -82,7 +86,7 @@ class ScoreView(ClientScopedMixin, APIView):
 
     minimum_role = Role.REVIEWER
 
-    @extend_schema(request=s.ScoreRequestSerializer, responses={200: dict})
+    @extend_schema(request=s.ScoreRequestSerializer, responses=s.ScoreAnswerSerializer)
     def post(self, request, client_slug):
         form = s.ScoreRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
