@@ -61,7 +61,10 @@ def api_token_authenticate(*, key: str, ip: str | None = None, client_slug: str 
     membership: a non-member or an agency admin, whom tenancy resolves as before).
     """
     digest = _digest(key)
-    token = _token_with_membership(digest=digest, client_slug=client_slug) if client_slug else None
+    # The one-query join is PostgreSQL's (its driver gives typed values); SQLite (`make run`) hands raw
+    # SQL back as text, so it takes the ORM's two reads and tenancy's own membership query.
+    joined = client_slug and connection.vendor == "postgresql"
+    token = _token_with_membership(digest=digest, client_slug=client_slug) if joined else None
     if token is None:
         token = ApiToken.objects.select_related("user").filter(digest=digest).first()
         if token is not None:
