@@ -102,7 +102,9 @@ def test_a_killed_worker_leaves_the_active_model_and_the_sweep_recovers_the_run(
 
     slow = {**TINY, "max_epochs": 300, "patience": 300, "hidden": 64}
     run = training_run_request(client=client, requested_by=None, trigger="manual", hyperparameters=slow)
-    wait_until(lambda: TrainingRun.objects.get(id=run.id).epoch >= 1, timeout=60, what="training to start")
+    # Generous: under `make test -n 2` the other process may be running a matrix cell or a drill.
+    wait_until(lambda: TrainingRun.objects.get(id=run.id).epoch >= 1, timeout=180,
+               what=f"training to start (log: {training_worker.log_path})")
     training_worker.kill()
 
     run.refresh_from_db()

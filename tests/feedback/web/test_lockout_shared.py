@@ -47,7 +47,10 @@ def _process(username: str, attempts: int, address: str) -> dict:
 
 
 def test_failures_in_two_processes_add_up_to_one_lockout():
-    username = f"shared-{uuid.uuid4().hex[:12]}"  # unique: the Redis database is shared with other runs
+    # Username and addresses unique to this run: database 0 outlives runs, and axes counts failures
+    # per address too, so a fixed address would carry an earlier run's failures into this one.
+    run = uuid.uuid4()
+    username, net = f"shared-{run.hex[:12]}", f"10.{run.bytes[0]}.{run.bytes[1]}"
     first = settings.AXES_FAILURE_LIMIT - 1
-    assert _process(username, first, "10.20.0.1") == {"locked": False}
-    assert _process(username, 1, "10.20.0.2") == {"locked": True}
+    assert _process(username, first, f"{net}.1") == {"locked": False}
+    assert _process(username, 1, f"{net}.2") == {"locked": True}
