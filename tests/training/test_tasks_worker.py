@@ -191,7 +191,10 @@ def test_ratings_answer_fast_while_the_broker_is_down_and_the_sweep_queues_the_r
 
         spare_redis.start()
         back = time.monotonic()
-        wait_until(lambda: training_sweep()["resent"] >= 1, timeout=120, what="the sweep to re-send the run")
+        # The sweep re-sends a queued run not handed over for a heartbeat timeout (120 s by default,
+        # counted from the request); a short one here, so the wait measures Redis' return, not it.
+        wait_until(lambda: training_sweep(heartbeat_timeout_s=1)["resent"] >= 1, timeout=60,
+                   what="the sweep to re-send the run")
         delay = time.monotonic() - back
         run.refresh_from_db()
         assert run.enqueued_at is not None
