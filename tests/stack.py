@@ -42,7 +42,7 @@ FAST_ENV = {
 }
 
 
-def wait_until(predicate: Callable[[], object], *, timeout: float, interval: float = 0.25, what: str = ""):
+def wait_until(predicate: Callable[[], object], *, timeout: float = 30.0, interval: float = 0.1, what: str = ""):
     """Poll `predicate` until it returns something truthy; fail with `what` at the deadline."""
     deadline = time.monotonic() + timeout
     while True:

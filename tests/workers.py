@@ -3,26 +3,14 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
 
+from tests.stack import wait_until  # noqa: F401  (one definition; tests import it from here too)
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def wait_until(predicate: Callable[[], object], *, timeout: float = 30.0, interval: float = 0.1, what: str = ""):
-    """Poll `predicate` until it returns something truthy; fail with `what` at the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = predicate()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"Timed out after {timeout:.0f}s waiting for {what or predicate}")
-        time.sleep(interval)
 
 
 class WorkerProcess:
