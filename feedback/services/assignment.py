@@ -12,7 +12,9 @@ lease is an insert in another table (which the locking statement's snapshot may 
 candidates are re-counted in a fresh statement after the rows are locked. A lease is only granted
 while its creative's row lock is held, and the rating service releases a lease in the same
 transaction that bumps the count, so that re-count is exact. (SQLite ignores the row locks; it
-serialises writers anyway.)
+serialises writers anyway.) A pick never waits on a row lock: when every open item is locked by
+concurrent picks it pauses and looks again (for up to LOCKED_WAIT_MAX), because waiting while
+holding rows is how two picks and a rating deadlock.
 
 Consistency items: a share of picks (`repeat_rate`) re-serves, blind, a creative this rater rated
 at least `REPEAT_MIN_DISTANCE` ratings ago; another share (`gold_rate`) serves a gold creative the
@@ -20,6 +22,7 @@ rater has not seen; a rater with no normal rating yet first gets up to `CALIBRAT
 creatives as calibration and sees their reference scores after each.
 """
 import random
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -43,6 +46,11 @@ CANDIDATES_PER_ATTEMPT = 4
 ATTEMPTS = 10
 # Leases abandoned (page closed) are deleted lazily, long after they stopped counting.
 STALE_LEASE_AGE = timedelta(hours=1)
+# When every open item is locked by concurrent picks: pause (doubling up to the cap) and look again,
+# for up to LOCKED_WAIT_MAX seconds in all before answering "nothing for you".
+LOCKED_RETRY_PAUSE = 0.005
+LOCKED_RETRY_PAUSE_MAX = 0.1
+LOCKED_WAIT_MAX = 3.0
 
 Kind = Rating.Kind
 
@@ -169,33 +177,61 @@ def _unseen_gold(*, client: Client, rater: AbstractBaseUser, rng: random.Random)
 
 def _next_normal(*, client: Client, rater: AbstractBaseUser, now: datetime) -> Assignment | None:
     queue = creative_list_for_queue(client=client, rater=rater, now=now)
-    for _ in range(ATTEMPTS):
-        with transaction.atomic():
-            candidates = list(queue.select_for_update(skip_locked=True, of=("self",))[:CANDIDATES_PER_ATTEMPT])
-            if not candidates:
-                # Every open item may be locked by a concurrent pick: wait for one rather than say "empty".
-                candidates = list(queue.select_for_update(of=("self",))[:1])
-                if not candidates:
-                    return None
-            if connection.vendor == "postgresql":
-                granted = _grant_first_open(client=client, rater=rater, candidates=candidates, now=now)
-                if granted is not None:
-                    return granted
-                continue
-            creative = _first_still_open(client=client, candidates=candidates, now=now)
-            if creative is not None:
-                Lease.objects.filter(rater=rater, client=client, expires_at__lt=now - STALE_LEASE_AGE).delete()
-                lease = _lease(client, creative, rater, Kind.NORMAL, now)
-                return Assignment(creative=creative, kind=Kind.NORMAL, lease=lease)
+    lost, waits, waited = 0, 0, 0.0
+    while lost < ATTEMPTS:
+        outcome = _attempt_normal(client=client, rater=rater, now=now, queue=queue)
+        if outcome is _EMPTY:
+            return None
+        if outcome is _ALL_LOCKED:
+            # The attempt ended holding nothing; concurrent picks hold their rows for milliseconds.
+            if waited >= LOCKED_WAIT_MAX:
+                return None
+            pause = min(LOCKED_RETRY_PAUSE * 2**waits, LOCKED_RETRY_PAUSE_MAX)
+            time.sleep(pause)
+            waits, waited = waits + 1, waited + pause
+        elif outcome is None:
+            lost += 1
+        else:
+            return outcome
     return None
+
+
+_EMPTY, _ALL_LOCKED = object(), object()
+
+
+@transaction.atomic
+def _attempt_normal(*, client: Client, rater: AbstractBaseUser, now: datetime, queue) -> object:
+    """One locked pick: an Assignment, None (lost the race for those rows), _EMPTY or _ALL_LOCKED.
+
+    Never waits on a row lock. Waiting could deadlock: SKIP LOCKED keeps the locks on rows it took
+    and then found full, so a waiting pick would hold rows that a rating (or another waiting pick)
+    needs. Open items that are all locked are reported instead, and the caller retries.
+    """
+    candidates = list(queue.select_for_update(skip_locked=True, of=("self",))[:CANDIDATES_PER_ATTEMPT])
+    if not candidates:
+        # SQLite takes no row locks: an empty pick there is an empty queue.
+        return _ALL_LOCKED if connection.vendor == "postgresql" and queue.exists() else _EMPTY
+    if connection.vendor == "postgresql":
+        return _grant_first_open(client=client, rater=rater, candidates=candidates, now=now)
+    creative = _first_still_open(client=client, candidates=candidates, now=now)
+    if creative is None:
+        return None
+    Lease.objects.filter(rater=rater, client=client, expires_at__lt=now - STALE_LEASE_AGE).delete()
+    lease = _lease(client, creative, rater, Kind.NORMAL, now)
+    return Assignment(creative=creative, kind=Kind.NORMAL, lease=lease)
 
 
 # PostgreSQL: the re-count of the locked candidates, the lease on the first with room and the
 # clean-up of the rater's stale leases, in one statement. It is a statement of its own after the
-# locking one, so its snapshot sees every lease committed before the rows were locked.
+# locking one, so its snapshot sees every lease committed before the rows were locked. The clean-up
+# skips a stale lease that another transaction holds (a rating releasing it): a pick never waits.
 _GRANT_SQL = """
 WITH stale AS (
-    DELETE FROM feedback_lease WHERE rater_id = %(rater)s AND client_id = %(client)s AND expires_at < %(stale)s
+    DELETE FROM feedback_lease WHERE id IN (
+        SELECT id FROM feedback_lease
+        WHERE rater_id = %(rater)s AND client_id = %(client)s AND expires_at < %(stale)s
+        FOR UPDATE SKIP LOCKED
+    )
 ), open AS (
     SELECT c.id FROM feedback_creative c
     WHERE c.id = ANY(%(candidates)s)

@@ -46,7 +46,9 @@ def client_settings_update(*, client: Client, actor: AbstractBaseUser, **fields:
     same time cannot together pass their combined limit. A change is audited with its actor.
     """
     _known_settings(fields)
-    locked = Client.objects.select_for_update().get(pk=client.pk)
+    # NO KEY UPDATE serialises setting changes without stalling ratings and leases, whose foreign
+    # keys take KEY SHARE on this row.
+    locked = Client.objects.select_for_update(no_key=True).get(pk=client.pk)
     stored = {name: getattr(locked, name) for name in fields}
     for name, value in fields.items():
         setattr(locked, name, value)
@@ -174,7 +176,7 @@ def _existing_user(person: str) -> AbstractBaseUser:
 
 def _membership_locked(*, client: Client, user_id: int) -> Membership:
     """The member's row, with the client's row locked so two removals cannot both leave no manager."""
-    Client.objects.select_for_update().filter(pk=client.pk).first()
+    Client.objects.select_for_update(no_key=True).filter(pk=client.pk).first()
     membership = Membership.objects.select_related("user").filter(client=client, user_id=user_id).first()
     if membership is None:
         raise NotFound("No such member in this client.")

@@ -128,7 +128,8 @@ def _record_version(*, run, owned, number, artifact, promote, reason, metrics, d
             dataset_snapshot=data.snapshot, comparison=comparison,
         )
         if promote:
-            Client.objects.select_for_update().filter(id=run.client_id).first()
+            # Serialises promotions; NO KEY UPDATE leaves ratings (KEY SHARE via their FK) unblocked.
+            Client.objects.select_for_update(no_key=True).filter(id=run.client_id).first()
             ModelVersion.objects.filter(client=run.client, is_active=True).update(is_active=False)
             ModelVersion.objects.filter(id=version.id).update(is_active=True)
         outcome = TrainingRun.Outcome.PROMOTED if promote else TrainingRun.Outcome.KEPT_ACTIVE

@@ -35,7 +35,7 @@ def model_version_override(*, version: ModelVersion, actor: AbstractBaseUser, re
     if len(reason) > OVERRIDE_REASON_MAX_CHARS:
         raise ValidationError({"reason": f"Keep the reason under {OVERRIDE_REASON_MAX_CHARS} characters."})
     with transaction.atomic():
-        Client.objects.select_for_update().filter(id=version.client_id).first()
+        Client.objects.select_for_update(no_key=True).filter(id=version.client_id).first()
         version = ModelVersion.objects.select_for_update().get(id=version.id)
         if version.promoted or version.is_active:
             raise Conflict(f"v{version.version} is already promoted; there is nothing to override.")

@@ -4,9 +4,10 @@ import uuid
 from collections import Counter
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
-from feedback.models import Lease, Rating
+from feedback.models import Creative, Lease, Rating
+from feedback.services import assignment
 from feedback.services.assignment import queue_next_for_rater
 from feedback.services.ratings import RatingInput, rating_create
 from tests.factories import ClientFactory, CreativeFactory, CriterionFactory, MembershipFactory
@@ -71,3 +72,47 @@ def test_twenty_raters_draining_at_once_leave_every_creative_at_exactly_overlap(
     _in_threads(raters, drain)
     per_creative = Counter(Rating.objects.filter(kind="normal").values_list("creative_id", flat=True))
     assert sorted(per_creative.values()) == [3] * 5
+
+
+def _hold_row_locks(creative_ids, locked, release):
+    """In a thread of its own: lock the creatives' rows, say so, and keep them until `release` is set."""
+    try:
+        with transaction.atomic():
+            list(Creative.objects.select_for_update().filter(id__in=creative_ids))
+            locked.set()
+            release.wait(timeout=30)
+    finally:
+        connection.close()
+
+
+def test_a_pick_that_finds_every_open_creative_locked_takes_one_once_released(crowded_client):
+    client, raters = crowded_client
+    locked, release = threading.Event(), threading.Event()
+    holder = threading.Thread(target=_hold_row_locks, args=(list(client.creatives.values_list("id", flat=True)),
+                                                            locked, release))
+    holder.start()
+    assert locked.wait(timeout=10)
+    threading.Timer(0.3, release.set).start()
+    try:
+        picked = queue_next_for_rater(client=client, rater=raters[0])
+    finally:
+        release.set()
+        holder.join(timeout=10)
+    assert picked is not None
+
+
+def test_a_pick_gives_up_rather_than_wait_on_locks_held_past_its_patience(crowded_client, monkeypatch):
+    monkeypatch.setattr(assignment, "LOCKED_WAIT_MAX", 0.05)
+    client, raters = crowded_client
+    locked, release = threading.Event(), threading.Event()
+    holder = threading.Thread(target=_hold_row_locks, args=(list(client.creatives.values_list("id", flat=True)),
+                                                            locked, release))
+    holder.start()
+    assert locked.wait(timeout=10)
+    try:
+        assignment_or_none = queue_next_for_rater(client=client, rater=raters[0])
+    finally:
+        release.set()
+        holder.join(timeout=10)
+    assert assignment_or_none is None
+    assert not Lease.objects.exists()

@@ -3,6 +3,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from feedback.models import Rating
 from review.models import Flag
@@ -43,13 +44,13 @@ def test_reviewer_filters_by_rater_rejects_two_and_sees_counts_change(page, live
     page.select_option("select[name=criterion]", str(reviewed["criteria"][0].id))
     page.click("#flag-filters button[type=submit]")
     rows = page.locator("tr[data-flag]")
-    assert rows.count() == 12
+    expect(rows).to_have_count(12)  # waits out the filtered page's load
     assert all(reviewed["fast"].username in text for text in rows.all_inner_texts())
     page.locator("input[name=flag]").nth(0).check()
     page.locator("input[name=flag]").nth(1).check()
     page.click("button[value=reject]")
     page.wait_for_selector(".messages")
-    assert page.locator("tr[data-flag]").count() == 10  # the filter (status open) is kept
+    expect(page.locator("tr[data-flag]")).to_have_count(10)  # the filter (status open) is kept
 
     page.goto(dashboard)
     assert (_count(page, "flagged"), _count(page, "rejected")) == (flagged - 2, 2)
@@ -67,7 +68,7 @@ def test_reviewer_reaches_the_flags_from_home_through_the_bar_and_rejects_one(pa
     log_in(page, live_server, reviewed["reviewer"])
     assert page.locator("nav [data-nav]").all_inner_texts() == ["Rate", "Quality", "Flags", "Models"]
     page.click("nav [data-nav=review-flags]")
-    assert page.inner_text("nav [aria-current=page]") == "Flags"
+    expect(page.locator("nav [aria-current=page]")).to_have_text("Flags")
     first = page.locator("tr[data-flag]").first
     flag_id = int(first.get_attribute("data-flag"))
     first.locator("input[name=flag]").check()
